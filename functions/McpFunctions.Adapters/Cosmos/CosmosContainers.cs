@@ -1,0 +1,94 @@
+using System.Text.Json;
+using Azure.Identity;
+using McpFunctions.Core.Health;
+using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Options;
+
+namespace McpFunctions.Adapters.Cosmos;
+
+/// <summary>The Cosmos DB client and our containers, created on first use when <see cref="CosmosOptions.CreateIfMissing"/>.</summary>
+public sealed class CosmosContainers : IHealthProbe, IDisposable
+{
+    public const string ConnectionsContainer = "connections";
+
+    private readonly CosmosOptions options;
+    private readonly CosmosClient client;
+    private readonly SemaphoreSlim initLock = new(1, 1);
+    private volatile bool initialized;
+
+    public CosmosContainers(IOptions<CosmosOptions> options, JsonSerializerOptions json)
+    {
+        this.options = options.Value;
+        var endpoint = this.options.AccountEndpoint ?? throw new InvalidOperationException("COSMOS__accountEndpoint is required.");
+        var clientOptions = new CosmosClientOptions
+        {
+            ApplicationName = "McpFunctions",
+            // Gateway mode: one HTTPS endpoint, which is what Flex Consumption networking and the local server support.
+            ConnectionMode = ConnectionMode.Gateway,
+            UseSystemTextJsonSerializerWithOptions = json,
+        };
+        if (this.options.TrustLoopbackCertificate && endpoint.IsLoopback)
+        {
+            // The local Cosmos-compatible server presents a self-signed certificate; never outside loopback.
+            clientOptions.LimitToEndpoint = true;
+            clientOptions.HttpClientFactory = () => new HttpClient(new HttpClientHandler
+            {
+                ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator,
+            });
+        }
+
+        client = string.IsNullOrEmpty(this.options.AccountKey)
+            ? new CosmosClient(endpoint.ToString(), new DefaultAzureCredential(new DefaultAzureCredentialOptions
+            {
+                ManagedIdentityClientId = this.options.ClientId ?? Environment.GetEnvironmentVariable("AZURE_CLIENT_ID"),
+            }), clientOptions)
+            : new CosmosClient(endpoint.ToString(), this.options.AccountKey, clientOptions);
+    }
+
+    public string Name => "cosmos";
+
+    public async Task<Container> ConnectionsAsync(CancellationToken cancellationToken)
+    {
+        await EnsureCreatedAsync(cancellationToken);
+        return client.GetContainer(options.DatabaseName, ConnectionsContainer);
+    }
+
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        if (initialized || !options.CreateIfMissing)
+        {
+            return;
+        }
+
+        await initLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (!initialized)
+            {
+                var database = (await client.CreateDatabaseIfNotExistsAsync(options.DatabaseName, cancellationToken: cancellationToken)).Database;
+                await database.CreateContainerIfNotExistsAsync(new ContainerProperties(ConnectionsContainer, "/pk"), cancellationToken: cancellationToken);
+                initialized = true;
+            }
+        }
+        finally
+        {
+            initLock.Release();
+        }
+    }
+
+    public async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        var container = await ConnectionsAsync(cancellationToken);
+        using var response = await container.ReadContainerStreamAsync(cancellationToken: cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"Cosmos DB answered {(int)response.StatusCode} reading the connections container.");
+        }
+    }
+
+    public void Dispose()
+    {
+        client.Dispose();
+        initLock.Dispose();
+    }
+}

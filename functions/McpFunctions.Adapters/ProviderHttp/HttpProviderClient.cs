@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Http.Headers;
+using McpFunctions.Core.Errors;
+using McpFunctions.Core.Providers;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Registry;
+using Polly.Timeout;
+
+namespace McpFunctions.Adapters.ProviderHttp;
+
+/// <summary><see cref="IProviderClient"/> over HttpClient with a Polly pipeline per provider.</summary>
+/// <remarks>Every URL is built from the provider's base URL and checked to still be under it, so no
+/// argument can send the user's secret to another host.</remarks>
+public sealed class HttpProviderClient(IHttpClientFactory httpClients, ResiliencePipelineRegistry<string> pipelines) : IProviderClient
+{
+    public const string HttpClientName = "providers";
+
+    internal static readonly ResiliencePropertyKey<bool> Idempotent = new("mcp.idempotent");
+    internal static readonly ResiliencePropertyKey<int> TimeoutSeconds = new("mcp.timeout");
+
+    public async Task<ProviderReply> SendAsync(ProviderDescriptor provider, ProviderCall call, string secret, CancellationToken cancellationToken)
+    {
+        var target = ResolveUnderBase(provider.Api.BaseUrl, call.PathAndQuery);
+        var pipeline = pipelines.GetOrAddPipeline<ProviderReply>(provider.Id, builder => ProviderResilience.Configure(builder));
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(Idempotent, call.IsIdempotent);
+        context.Properties.Set(TimeoutSeconds, provider.Api.TimeoutSeconds);
+        try
+        {
+            return await pipeline.ExecuteAsync(
+                async (ctx, state) => await SendOnceAsync(state.provider, state.call, state.target, state.secret, ctx.CancellationToken),
+                context,
+                (provider, call, target, secret));
+        }
+        catch (TimeoutRejectedException)
+        {
+            throw new McpFunctionsException(ErrorCode.ProviderError, $"{provider.DisplayName} did not answer within {provider.Api.TimeoutSeconds} seconds.", (int)HttpStatusCode.GatewayTimeout);
+        }
+        catch (BrokenCircuitException)
+        {
+            throw new McpFunctionsException(ErrorCode.ProviderError, $"{provider.DisplayName} is failing repeatedly; calls are paused for a few seconds.", (int)HttpStatusCode.ServiceUnavailable);
+        }
+        catch (HttpRequestException ex)
+        {
+            // The exception text names the host and socket error, never headers: safe to keep as inner.
+            throw new McpFunctionsException(ErrorCode.ProviderError, $"{provider.DisplayName} could not be reached.", ex);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    /// <summary>The absolute URL for a call, or VALIDATION_ERROR when it would leave the base URL.</summary>
+    public static Uri ResolveUnderBase(Uri baseUrl, string pathAndQuery)
+    {
+        if (!pathAndQuery.StartsWith('/') || pathAndQuery.StartsWith("//", StringComparison.Ordinal) || pathAndQuery.Contains('\\', StringComparison.Ordinal))
+        {
+            throw OutsideBase();
+        }
+
+        var basePath = baseUrl.AbsolutePath.TrimEnd('/');
+        var target = new Uri(baseUrl, basePath + pathAndQuery);
+        var stays = target.Scheme == baseUrl.Scheme
+            && string.Equals(target.IdnHost, baseUrl.IdnHost, StringComparison.OrdinalIgnoreCase)
+            && target.Port == baseUrl.Port
+            && target.AbsolutePath.StartsWith(basePath + "/", StringComparison.Ordinal)
+            && !target.AbsolutePath.Contains("/../", StringComparison.Ordinal)
+            && string.IsNullOrEmpty(target.UserInfo);
+        return stays ? target : throw OutsideBase();
+    }
+
+    private async Task<ProviderReply> SendOnceAsync(ProviderDescriptor provider, ProviderCall call, Uri target, string secret, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(call.Method), target);
+        request.Headers.TryAddWithoutValidation(provider.Api.AuthHeader.Name, provider.Api.AuthHeader.Render(secret));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        foreach (var (name, value) in provider.Api.Headers ?? new Dictionary<string, string>())
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        if (!call.JsonBody.IsEmpty)
+        {
+            request.Content = new ReadOnlyMemoryContent(call.JsonBody);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+
+        var client = httpClients.CreateClient(HttpClientName);
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        var body = await ReadCappedAsync(provider, response, cancellationToken);
+        return new ProviderReply((int)response.StatusCode, body)
+        {
+            RetryAfter = RetryAfterOf(response),
+        };
+    }
+
+    private static async Task<ReadOnlyMemory<byte>> ReadCappedAsync(ProviderDescriptor provider, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var cap = provider.Api.MaxResponseBytes;
+        if (response.Content.Headers.ContentLength > cap)
+        {
+            throw TooLarge(provider);
+        }
+
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > cap)
+            {
+                throw TooLarge(provider);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+
+    private static TimeSpan? RetryAfterOf(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - DateTimeOffset.UtcNow,
+        _ => null,
+    };
+
+    private static McpFunctionsException TooLarge(ProviderDescriptor provider) =>
+        new(ErrorCode.ProviderError, $"{provider.DisplayName} answered with more than {provider.Api.MaxResponseBytes} bytes; narrow the request (e.g. a smaller page_size).", (int)HttpStatusCode.BadGateway);
+
+    private static McpFunctionsException OutsideBase() =>
+        new(ErrorCode.ValidationError, "The request path is not allowed: arguments cannot change the provider's host or leave its API path.");
+}

@@ -1,0 +1,25 @@
+using System.Text.Json;
+
+namespace McpFunctions.Core.Errors;
+
+/// <summary>Stable error codes, written on the wire as UPPER_SNAKE (e.g. <c>NOT_CONNECTED</c>).</summary>
+public enum ErrorCode
+{
+    AuthInvalidToken,
+    ValidationError,
+    PayloadTooLarge,
+    ProviderNotFound,
+    NotConnected,
+    ProviderRejectedCredential,
+    ProviderError,
+    CredentialDecryptFailed,
+    ConcurrencyConflict,
+    ServiceUnavailable,
+    InternalError,
+}
+
+/// <summary>The wire form of <see cref="ErrorCode"/>.</summary>
+public static class ErrorCodeWire
+{
+    public static string ToWire(this ErrorCode code) => JsonNamingPolicy.SnakeCaseUpper.ConvertName(code.ToString());
+}

@@ -1,0 +1,176 @@
+using System.Collections.Frozen;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using System.Text.RegularExpressions;
+using McpFunctions.Core.Errors;
+
+namespace McpFunctions.Core.Providers;
+
+/// <summary>The providers this deployment knows, loaded from JSON catalog files and validated once at startup.</summary>
+public sealed partial class ProviderCatalog
+{
+    private readonly FrozenDictionary<string, ProviderDescriptor> providers;
+
+    public ProviderCatalog(IEnumerable<ProviderDescriptor> providers)
+    {
+        var byId = new Dictionary<string, ProviderDescriptor>(StringComparer.Ordinal);
+        foreach (var provider in providers)
+        {
+            if (!byId.TryAdd(provider.Id, provider))
+            {
+                throw new InvalidOperationException($"Provider catalog: provider id '{provider.Id}' is defined twice.");
+            }
+        }
+
+        this.providers = byId.ToFrozenDictionary(StringComparer.Ordinal);
+        ToolsByName = this.providers.Values
+            .SelectMany(p => p.Tools.Select(t => (Tool: t, Provider: p)))
+            .ToFrozenDictionary(x => x.Tool.Name, x => new ProviderTool(x.Provider, x.Tool), StringComparer.Ordinal);
+    }
+
+    public IEnumerable<ProviderDescriptor> All => providers.Values;
+
+    /// <summary>Every tool of every provider by its (globally unique) name.</summary>
+    public FrozenDictionary<string, ProviderTool> ToolsByName { get; }
+
+    public bool TryGet(string id, out ProviderDescriptor provider) => providers.TryGetValue(id, out provider!);
+
+    /// <summary>The provider, or a PROVIDER_NOT_FOUND failure naming what exists.</summary>
+    public ProviderDescriptor Get(string id) =>
+        providers.TryGetValue(id, out var provider)
+            ? provider
+            : throw new McpFunctionsException(
+                ErrorCode.ProviderNotFound,
+                $"Unknown provider '{Truncate(id)}'. Known providers: {string.Join(", ", providers.Keys.Order())}.");
+
+    /// <summary>Loads and validates catalog files; a broken entry fails with the file and field named.</summary>
+    public static ProviderCatalog Load(IEnumerable<(string Name, Stream Content)> files, JsonTypeInfo<ProviderDescriptor> typeInfo)
+    {
+        var descriptors = new List<ProviderDescriptor>();
+        var toolNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, content) in files)
+        {
+            ProviderDescriptor? descriptor;
+            try
+            {
+                descriptor = JsonSerializer.Deserialize(content, typeInfo);
+            }
+            catch (JsonException ex)
+            {
+                throw new InvalidOperationException($"Provider catalog '{name}': invalid JSON at {ex.Path ?? "$"} (line {ex.LineNumber + 1}): {ex.Message}", ex);
+            }
+
+            if (descriptor is null)
+            {
+                throw new InvalidOperationException($"Provider catalog '{name}': the file is empty.");
+            }
+
+            Validate(name, descriptor);
+            foreach (var tool in descriptor.Tools)
+            {
+                if (!toolNames.TryAdd(tool.Name, name))
+                {
+                    throw new InvalidOperationException($"Provider catalog '{name}': tools[{tool.Name}].name is already defined in '{toolNames[tool.Name]}'.");
+                }
+            }
+
+            descriptors.Add(descriptor);
+        }
+
+        return new ProviderCatalog(descriptors);
+    }
+
+    /// <summary>The catalog files compiled into this assembly.</summary>
+    public static IEnumerable<(string Name, Stream Content)> EmbeddedFiles()
+    {
+        var assembly = typeof(ProviderCatalog).Assembly;
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.EndsWith(".json", StringComparison.Ordinal)).Order())
+        {
+            yield return (resource, assembly.GetManifestResourceStream(resource)!);
+        }
+    }
+
+    private static void Validate(string file, ProviderDescriptor p)
+    {
+        Require(file, "id", p.Id is not null && IdPattern().IsMatch(p.Id), "must be lowercase letters, digits, '-' or '_' (1-32)");
+        Require(file, "displayName", !string.IsNullOrWhiteSpace(p.DisplayName), "is required");
+        Require(file, "auth", p.Auth is not null, "is required");
+        Require(file, "api", p.Api is not null, "is required");
+        Require(file, "api.baseUrl", p.Api!.BaseUrl is { IsAbsoluteUri: true } u && (u.Scheme == Uri.UriSchemeHttps || u.IsLoopback), "must be an absolute https URL");
+        Require(file, "api.authHeader", p.Api.AuthHeader is { } h && !string.IsNullOrWhiteSpace(h.Name) && h.Value?.Contains(AuthHeaderTemplate.TokenPlaceholder, StringComparison.Ordinal) == true, "needs a name and a value containing {token}");
+        Require(file, "api.timeoutSeconds", p.Api.TimeoutSeconds is > 0 and <= 300, "must be 1..300");
+        Require(file, "api.maxResponseBytes", p.Api.MaxResponseBytes is > 0, "must be positive");
+        if (p.Auth!.Identity is { } identity)
+        {
+            Require(file, "auth.identity.method", identity.Method is "GET" or "POST", "must be GET or POST");
+            Require(file, "auth.identity.path", identity.Path?.StartsWith('/') == true, "must start with '/'");
+        }
+
+        Require(file, "tools", p.Tools is not null, "is required (may be empty)");
+        for (var i = 0; i < p.Tools!.Count; i++)
+        {
+            ValidateTool(file, $"tools[{i}]", p.Tools[i]);
+        }
+    }
+
+    private static void ValidateTool(string file, string at, ToolDescriptor tool)
+    {
+        Require(file, $"{at}.name", tool.Name is not null && ToolNamePattern().IsMatch(tool.Name), "must match ^[a-zA-Z0-9_-]{1,64}$");
+        at = $"tools[{tool.Name}]";
+        Require(file, $"{at}.description", !string.IsNullOrWhiteSpace(tool.Description), "is required");
+        Require(file, $"{at}.inputSchema", tool.InputSchema.ValueKind == JsonValueKind.Object
+            && tool.InputSchema.TryGetProperty("type", out var type) && type.ValueEquals("object"), "must be a JSON Schema with \"type\": \"object\"");
+        Require(file, $"{at}.request", tool.Request is not null, "is required");
+        Require(file, $"{at}.request.method", tool.Request!.Method is "GET" or "POST" or "PATCH" or "PUT" or "DELETE", "must be GET, POST, PATCH, PUT or DELETE");
+        Require(file, $"{at}.request.path", tool.Request.Path?.StartsWith('/') == true && !tool.Request.Path.Contains("..", StringComparison.Ordinal), "must start with '/' and not contain '..'");
+        Require(file, $"{at}.output", tool.Output is null or "json" or "notion_blocks_text", "must be json or notion_blocks_text");
+
+        var properties = tool.InputSchema.TryGetProperty("properties", out var props) && props.ValueKind == JsonValueKind.Object
+            ? props.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal)
+            : [];
+        var required = tool.InputSchema.TryGetProperty("required", out var req) && req.ValueKind == JsonValueKind.Array
+            ? req.EnumerateArray().Select(r => r.GetString()).ToHashSet(StringComparer.Ordinal)
+            : [];
+        foreach (Match m in PlaceholderPattern().Matches(tool.Request.Path!))
+        {
+            var name = m.Groups[1].Value;
+            Require(file, $"{at}.request.path", required.Contains(name), $"placeholder {{{name}}} must be a required property of inputSchema");
+        }
+
+        foreach (var (parameter, template) in tool.Request.Query ?? FrozenDictionary<string, string>.Empty)
+        {
+            if (PlaceholderPattern().Match(template) is { Success: true } m)
+            {
+                Require(file, $"{at}.request.query.{parameter}", properties.Contains(m.Groups[1].Value), $"placeholder {{{m.Groups[1].Value}}} is not a property of inputSchema");
+            }
+        }
+
+        if (tool.Request.Paginate is { } page)
+        {
+            Require(file, $"{at}.request.paginate.cursorIn", page.CursorIn is "query" or "body", "must be query or body");
+            Require(file, $"{at}.request.paginate.maxPages", page.MaxPages is > 0 and <= 100, "must be 1..100");
+        }
+    }
+
+    private static void Require(string file, string field, bool condition, string rule)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException($"Provider catalog '{file}': {field} {rule}.");
+        }
+    }
+
+    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
+
+    [GeneratedRegex("^[a-z0-9_-]{1,32}$")]
+    private static partial Regex IdPattern();
+
+    [GeneratedRegex("^[a-zA-Z0-9_-]{1,64}$")]
+    private static partial Regex ToolNamePattern();
+
+    [GeneratedRegex(@"\{([A-Za-z0-9_]+)\}")]
+    internal static partial Regex PlaceholderPattern();
+}
+
+/// <summary>A tool together with the provider that owns it.</summary>
+public sealed record ProviderTool(ProviderDescriptor Provider, ToolDescriptor Tool);

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using McpFunctions.Core.Connections;
+
+namespace McpFunctions.Core.Providers;
+
+/// <summary>One provider as the catalog describes it: how to authenticate, how to call its API, its tools.</summary>
+public sealed record ProviderDescriptor(
+    string Id,
+    string DisplayName,
+    ProviderAuth Auth,
+    ProviderApi Api,
+    IReadOnlyList<ToolDescriptor> Tools);
+
+/// <summary>How a user connects to the provider.</summary>
+/// <param name="Identity">The cheapest call that proves a credential works, and which response fields to keep as metadata.</param>
+/// <param name="ConnectHint">What a user is told to do to connect (shown in NOT_CONNECTED errors).</param>
+public sealed record ProviderAuth(AuthType Type, IdentityCall? Identity, string? ConnectHint);
+
+/// <summary>An identity call: method and path under the API base URL, and metadata to keep from the response.</summary>
+/// <param name="Metadata">Metadata name → dotted path into the response JSON (e.g. <c>bot.workspace_name</c>).</param>
+public sealed record IdentityCall(string Method, string Path, IReadOnlyDictionary<string, string>? Metadata);
+
+/// <summary>Where and how the provider's API is called.</summary>
+/// <param name="BaseUrl">Absolute base URL; every call stays under it. Overridable by <c>Providers:{id}:BaseUrl</c>.</param>
+/// <param name="AuthHeader">The header that carries the user's secret.</param>
+/// <param name="Headers">Fixed headers sent on every call (e.g. <c>Notion-Version</c>), overridable by <c>Providers:{id}:Headers:{name}</c>.</param>
+public sealed record ProviderApi(
+    Uri BaseUrl,
+    AuthHeaderTemplate AuthHeader,
+    IReadOnlyDictionary<string, string>? Headers,
+    int TimeoutSeconds = 30,
+    int MaxResponseBytes = 4 * 1024 * 1024);
+
+/// <summary>A header whose value is a template with a <c>{token}</c> placeholder, e.g. <c>Bearer {token}</c>.</summary>
+public sealed record AuthHeaderTemplate(string Name, string Value)
+{
+    public const string TokenPlaceholder = "{token}";
+
+    public string Render(string secret) => Value.Replace(TokenPlaceholder, secret, StringComparison.Ordinal);
+}
+
+/// <summary>One MCP tool backed by one HTTP request template.</summary>
+/// <param name="Output">How the response becomes text: <c>json</c> (default) or a named renderer such as <c>notion_blocks_text</c>.</param>
+public sealed record ToolDescriptor(
+    string Name,
+    string? Title,
+    string Description,
+    JsonElement InputSchema,
+    ToolAnnotations? Annotations,
+    ToolRequest Request,
+    string? Output = null);
+
+/// <summary>MCP tool annotations (hints for the client, not guarantees).</summary>
+public sealed record ToolAnnotations(bool? ReadOnlyHint = null, bool? DestructiveHint = null, bool? IdempotentHint = null, bool? OpenWorldHint = null);
+
+/// <summary>The HTTP request a tool call becomes.</summary>
+/// <param name="Path">Path under the base URL; <c>{name}</c> is replaced by the argument, encoded as one path segment.</param>
+/// <param name="Query">Query parameter → template (<c>{name}</c> or a literal); dropped when the argument is absent.</param>
+/// <param name="Body">JSON template: a string that is exactly <c>{name}</c> becomes the argument's JSON value, or the property is dropped when absent; anything else is literal.</param>
+/// <param name="Paginate">When set, follow the provider's cursor and concatenate items.</param>
+public sealed record ToolRequest(
+    string Method,
+    string Path,
+    IReadOnlyDictionary<string, string>? Query = null,
+    JsonElement? Body = null,
+    Pagination? Paginate = null);
+
+/// <summary>Cursor pagination as a provider documents it.</summary>
+/// <param name="CursorIn"><c>query</c> or <c>body</c>: where the cursor is sent.</param>
+/// <param name="CursorParameter">The request parameter that carries the cursor (e.g. <c>start_cursor</c>).</param>
+/// <param name="NextCursorField">The response field holding the next cursor (e.g. <c>next_cursor</c>).</param>
+/// <param name="HasMoreField">The response field saying more pages exist (e.g. <c>has_more</c>); optional.</param>
+/// <param name="ItemsField">The response array to concatenate (e.g. <c>results</c>).</param>
+/// <param name="MaxPages">A bound, so one tool call cannot walk an unbounded list.</param>
+public sealed record Pagination(
+    string CursorIn,
+    string CursorParameter,
+    string NextCursorField,
+    string? HasMoreField,
+    string ItemsField,
+    int MaxPages = 20);

@@ -1,0 +1,196 @@
+using McpFunctions.Adapters.Cosmos;
+using McpFunctions.Adapters.KeyRing;
+using McpFunctions.Adapters.ProviderHttp;
+using McpFunctions.Adapters.Redis;
+using McpFunctions.Core.Connections;
+using McpFunctions.Core.Credentials;
+using McpFunctions.Core.Health;
+using McpFunctions.Core.Providers;
+using McpFunctions.Http.Auth;
+using McpFunctions.Http.Connections;
+using McpFunctions.Http.Health;
+using McpFunctions.Http.Json;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Polly.Registry;
+
+namespace McpFunctions.Http.Composition;
+
+/// <summary>The one service registration and route map both hosts use (Function App and LocalHost).</summary>
+public static class McpFunctionsRegistration
+{
+    /// <summary>Registers everything; invalid configuration fails here, at startup, naming the setting.</summary>
+    public static IHostApplicationBuilder AddMcpFunctions(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        services.AddSingleton(TimeProvider.System);
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, McpJsonContext.Default));
+
+        services.AddAuth(configuration);
+        services.AddSingleton(LoadCatalog(configuration));
+        services.AddKeyRing(configuration, builder.Environment);
+        services.AddStorage(configuration);
+        services.AddProviderCalls();
+
+        services.AddSingleton(sp => new CredentialProtector(sp.GetRequiredService<EnvelopeEncryption>(), McpJsonContext.Default.Credential));
+        services.AddSingleton<EnvelopeEncryption>();
+        services.AddSingleton<ConnectApiKey>();
+        services.AddSingleton<GetConnections>();
+        services.AddSingleton<Disconnect>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapMcpFunctions(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthApi();
+        app.MapConnectionsApi();
+        return app;
+    }
+
+    private static void AddAuth(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AuthOptions>()
+            .BindConfiguration(AuthOptions.Section)
+            .Validate(o => o.Problems().Count == 0, "Invalid Auth settings")
+            .ValidateOnStart();
+        var problems = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>()?.Problems()
+            ?? new AuthOptions().Problems();
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", problems));
+        }
+
+        services.AddSingleton<CallerAuthenticator>();
+    }
+
+    private static void AddKeyRing(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        var current = configuration[LocalKeyRing.SettingName];
+        var previous = (configuration[LocalKeyRing.SettingName + "_PREVIOUS"] ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var generated = false;
+        if (string.IsNullOrWhiteSpace(current))
+        {
+            if (!environment.IsDevelopment())
+            {
+                throw new InvalidOperationException(
+                    $"{LocalKeyRing.SettingName} is required outside Development: base64 of 32 random bytes (e.g. `openssl rand -base64 32`).");
+            }
+
+            current = LocalKeyRing.GenerateBase64Key();
+            generated = true;
+        }
+
+        var ring = LocalKeyRing.FromBase64(current, previous);
+        services.AddSingleton<IKeyRing>(sp =>
+        {
+            if (generated)
+            {
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("McpFunctions.KeyRing").LogWarning(
+                    "!!! {Setting} is not set: generated a throw-away key for this Development run. Credentials stored now cannot be read after a restart. Never run like this in production. !!!",
+                    LocalKeyRing.SettingName);
+            }
+
+            return ring;
+        });
+        services.AddSingleton<IHealthProbe, KeyRingHealthProbe>();
+    }
+
+    private static void AddStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<CosmosOptions>().BindConfiguration(CosmosOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        if (configuration.GetSection(CosmosOptions.Section)["accountEndpoint"] is not { Length: > 0 })
+        {
+            throw new InvalidOperationException("COSMOS__accountEndpoint is required (the Cosmos DB account endpoint URL).");
+        }
+
+        services.AddSingleton(_ => new CosmosContainers(
+            Microsoft.Extensions.Options.Options.Create(configuration.GetSection(CosmosOptions.Section).Get<CosmosOptions>()!),
+            McpJsonContext.Default.Options));
+        services.AddSingleton<IHealthProbe>(sp => sp.GetRequiredService<CosmosContainers>());
+        services.AddSingleton<IConnectionStore>(sp => new CosmosConnectionStore(
+            sp.GetRequiredService<CosmosContainers>(),
+            McpJsonContext.Default.ConnectionDocument,
+            McpJsonContext.Default.CosmosFeedPageConnectionDocument));
+
+        services.AddOptions<RedisOptions>().Configure(o => o.ConnectionString = configuration["REDIS_CONNECTION_STRING"]);
+        services.AddSingleton<RedisConnection>();
+        services.AddSingleton<IHealthProbe>(sp => sp.GetRequiredService<RedisConnection>());
+    }
+
+    private static void AddProviderCalls(this IServiceCollection services)
+    {
+        services.AddHttpClient(HttpProviderClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                // Never follow redirects: a provider-supplied Location could carry our auth header elsewhere.
+                AllowAutoRedirect = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                AutomaticDecompression = System.Net.DecompressionMethods.All,
+            })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+        services.AddSingleton<ResiliencePipelineRegistry<string>>();
+        services.AddSingleton<IProviderClient, HttpProviderClient>();
+    }
+
+    /// <summary>Embedded catalog files plus any in <c>Providers:CatalogPath</c>, then per-provider overrides from settings.</summary>
+    private static ProviderCatalog LoadCatalog(IConfiguration configuration)
+    {
+        var files = ProviderCatalog.EmbeddedFiles().ToList();
+        if (configuration["Providers:CatalogPath"] is { Length: > 0 } directory)
+        {
+            files.AddRange(Directory.EnumerateFiles(directory, "*.json").Order().Select(f => (f, (Stream)File.OpenRead(f))));
+        }
+
+        ProviderCatalog loaded;
+        try
+        {
+            loaded = ProviderCatalog.Load(files, McpJsonContext.Default.ProviderDescriptor);
+        }
+        finally
+        {
+            files.ForEach(f => f.Content.Dispose());
+        }
+
+        return new ProviderCatalog(loaded.All.Select(p => ApplyOverrides(p, configuration.GetSection($"Providers:{p.Id}"))));
+    }
+
+    private static ProviderDescriptor ApplyOverrides(ProviderDescriptor provider, IConfigurationSection settings)
+    {
+        var api = provider.Api;
+        if (settings["BaseUrl"] is { Length: > 0 } baseUrl)
+        {
+            if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && !uri.IsLoopback))
+            {
+                throw new InvalidOperationException($"Providers:{provider.Id}:BaseUrl must be an absolute https URL (http only on loopback).");
+            }
+
+            api = api with { BaseUrl = uri };
+        }
+
+        if (settings["TimeoutSeconds"] is { Length: > 0 } timeout)
+        {
+            api = api with
+            {
+                TimeoutSeconds = int.TryParse(timeout, out var seconds) && seconds is > 0 and <= 300
+                    ? seconds
+                    : throw new InvalidOperationException($"Providers:{provider.Id}:TimeoutSeconds must be 1..300."),
+            };
+        }
+
+        var headers = settings.GetSection("Headers").GetChildren().ToList();
+        if (headers.Count > 0)
+        {
+            var merged = new Dictionary<string, string>(api.Headers ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase);
+            headers.ForEach(h => merged[h.Key] = h.Value ?? "");
+            api = api with { Headers = merged };
+        }
+
+        return provider with { Api = api };
+    }
+}

@@ -1,0 +1,73 @@
+using McpFunctions.Adapters.Cosmos;
+using McpFunctions.Core.Connections;
+using McpFunctions.Core.Errors;
+using McpFunctions.Http.Auth;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace McpFunctions.Http.Endpoints;
+
+/// <summary>What every authenticated endpoint does around its handler: authenticate, scope logs, map failures.</summary>
+/// <remarks>A plain method rather than middleware or endpoint filters so that the Function App, which
+/// hands us a bare HttpContext, runs exactly the same checks as the LocalHost.</remarks>
+public static class ApiEndpoint
+{
+    public static async Task<IResult> RunAsync(
+        HttpContext http,
+        string operation,
+        string? provider,
+        Func<Caller, CancellationToken, Task<IResult>> handle)
+    {
+        var services = http.RequestServices;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("McpFunctions.Api");
+        var authentication = await services.GetRequiredService<CallerAuthenticator>().AuthenticateAsync(http.Request.Headers.Authorization);
+        if (authentication.Caller is not { } caller)
+        {
+            logger.LogWarning("Rejected {Operation}: {AuthError}", operation, authentication.Error);
+            http.Response.Headers.WWWAuthenticate = $"Bearer error=\"{authentication.Error}\", error_description=\"{authentication.ErrorDescription}\"";
+            return Problems.Of(ErrorCode.AuthInvalidToken, authentication.ErrorDescription!);
+        }
+
+        using var scope = logger.BeginScope(new Dictionary<string, object?>
+        {
+            ["TenantId"] = caller.TenantId,
+            ["UserId"] = caller.UserId,
+            ["Provider"] = provider,
+            ["Account"] = http.Request.Query["account"].ToString() is { Length: > 0 } account ? account : null,
+            ["Operation"] = operation,
+        });
+        return await GuardAsync(http, logger, operation, () => handle(caller, http.RequestAborted));
+    }
+
+    /// <summary>Maps failures to problem responses; used directly by anonymous endpoints.</summary>
+    public static async Task<IResult> GuardAsync(HttpContext http, ILogger logger, string operation, Func<Task<IResult>> handle)
+    {
+        try
+        {
+            return await handle();
+        }
+        catch (McpFunctionsException ex)
+        {
+            logger.LogWarning("{Operation} failed with {Code}: {Detail}", operation, ex.Code.ToWire(), ex.Message);
+            return Problems.Of(ex);
+        }
+        catch (CosmosStoreException ex)
+        {
+            logger.LogError(ex, "{Operation} failed: storage answered {Status}", operation, (int)ex.Status);
+            return Problems.Of(ErrorCode.ServiceUnavailable, "Storage is unavailable; try again shortly.");
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The caller went away; nobody reads this response.
+            return Results.Empty;
+        }
+        catch (Exception ex)
+        {
+            // Exceptions here are ours or the SDKs'; none carries a credential (credentials only travel in
+            // headers we build and in memory we own), so the exception is safe to log.
+            logger.LogError(ex, "{Operation} failed unexpectedly", operation);
+            return Problems.Of(ErrorCode.InternalError, "An unexpected error occurred; it has been logged.");
+        }
+    }
+}

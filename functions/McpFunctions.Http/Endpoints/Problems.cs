@@ -1,0 +1,54 @@
+using McpFunctions.Core.Errors;
+using McpFunctions.Http.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace McpFunctions.Http.Endpoints;
+
+/// <summary>The one way errors leave the HTTP API: problem+json with a stable code.</summary>
+public static class Problems
+{
+    public const string ContentType = "application/problem+json";
+
+    public static int StatusOf(ErrorCode code) => code switch
+    {
+        ErrorCode.AuthInvalidToken => StatusCodes.Status401Unauthorized,
+        ErrorCode.ValidationError or ErrorCode.ProviderRejectedCredential => StatusCodes.Status400BadRequest,
+        ErrorCode.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
+        ErrorCode.ProviderNotFound or ErrorCode.NotConnected => StatusCodes.Status404NotFound,
+        ErrorCode.CredentialDecryptFailed or ErrorCode.ConcurrencyConflict => StatusCodes.Status409Conflict,
+        ErrorCode.ProviderError => StatusCodes.Status502BadGateway,
+        ErrorCode.ServiceUnavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    public static IResult Of(McpFunctionsException exception) => Of(exception.Code, exception.Message, exception.ProviderStatus);
+
+    public static IResult Of(ErrorCode code, string detail, int? providerStatus = null)
+    {
+        var status = StatusOf(code);
+        var wire = code.ToWire();
+        var problem = new ApiProblem(
+            Type: $"https://github.com/mcpfunctions/mcpfunctions/blob/main/docs/errors.md#{wire.ToLowerInvariant()}",
+            Title: TitleOf(code),
+            Status: status,
+            Detail: detail,
+            Code: wire,
+            ProviderStatus: providerStatus);
+        return TypedResults.Json(problem, McpJsonContext.Default.ApiProblem, ContentType, status);
+    }
+
+    private static string TitleOf(ErrorCode code) => code switch
+    {
+        ErrorCode.AuthInvalidToken => "Invalid or missing bearer token",
+        ErrorCode.ValidationError => "Invalid request",
+        ErrorCode.PayloadTooLarge => "Request body too large",
+        ErrorCode.ProviderNotFound => "Unknown provider",
+        ErrorCode.NotConnected => "Not connected",
+        ErrorCode.ProviderRejectedCredential => "The provider rejected the credential",
+        ErrorCode.ProviderError => "The provider failed",
+        ErrorCode.CredentialDecryptFailed => "Stored credential cannot be decrypted",
+        ErrorCode.ConcurrencyConflict => "Concurrent update conflict",
+        ErrorCode.ServiceUnavailable => "Service unavailable",
+        _ => "Internal error",
+    };
+}

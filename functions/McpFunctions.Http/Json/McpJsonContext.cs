@@ -1,0 +1,34 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using McpFunctions.Adapters.Cosmos;
+using McpFunctions.Core.Credentials;
+using McpFunctions.Core.Providers;
+using McpFunctions.Http.Connections;
+using McpFunctions.Http.Endpoints;
+using McpFunctions.Http.Health;
+
+namespace McpFunctions.Http.Json;
+
+/// <summary>The one source-generated serializer context: wire types, stored documents, catalog files.</summary>
+/// <remarks>Web defaults (camelCase) for documents and catalog; our HTTP contracts name their
+/// snake_case properties explicitly. A type missing here fails the reflection-free test run.</remarks>
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    MaxDepth = 64,
+    ReadCommentHandling = JsonCommentHandling.Skip)]
+[JsonSerializable(typeof(ProviderDescriptor))]
+[JsonSerializable(typeof(Credential))]
+[JsonSerializable(typeof(ConnectionDocument))]
+[JsonSerializable(typeof(CosmosFeedPage<ConnectionDocument>))]
+[JsonSerializable(typeof(ConnectRequest))]
+[JsonSerializable(typeof(ConnectionView))]
+[JsonSerializable(typeof(ConnectionList))]
+[JsonSerializable(typeof(ApiProblem))]
+[JsonSerializable(typeof(HealthReport))]
+[JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(long))]
+[JsonSerializable(typeof(int))]
+[JsonSerializable(typeof(bool))]
+public sealed partial class McpJsonContext : JsonSerializerContext;

@@ -1,0 +1,408 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace McpFunctions.StandIns.Notion;
+
+/// <summary>
+/// A local stand-in for Notion's public REST API (version <see cref="ApiVersion"/>): a Kestrel server on
+/// <c>http://127.0.0.1:{random port}</c> with in-memory, thread-safe state. It answers the documented endpoints
+/// for users, pages, blocks, databases, search and comments with Notion-shaped objects, list responses and
+/// error bodies, and lets a test inject faults (429/5xx), add latency, and inspect the requests it received.
+/// </summary>
+/// <remarks>
+/// Every request needs <c>Authorization: Bearer {token}</c> for a token from <see cref="AddIntegration"/>
+/// (else 401 <c>unauthorized</c>) and a <c>Notion-Version</c> header (else 400 <c>missing_version</c>).
+/// Each workspace has its own pages, databases, blocks, users and comments.
+/// </remarks>
+public sealed class NotionStandIn : IAsyncDisposable
+{
+    /// <summary>The API version whose behaviour the stand-in reproduces.</summary>
+    public const string ApiVersion = "2022-06-28";
+
+    private readonly WebApplication _app;
+    private readonly NotionBackend _backend = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _gate = new();
+    private readonly List<RecordedRequest> _requests = [];
+    private readonly Queue<Fault> _faults = new();
+    private long _delayTicks;
+    private int _disposed;
+
+    private NotionStandIn(WebApplication app)
+    {
+        _app = app;
+    }
+
+    /// <summary>The server's root, e.g. <c>http://127.0.0.1:51234/</c>; endpoints live under <c>v1/</c>.</summary>
+    public Uri BaseUrl { get; private set; } = null!;
+
+    /// <summary>A delay applied before answering every request (to simulate a slow API or provoke client timeouts).</summary>
+    public TimeSpan ResponseDelay
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _delayTicks));
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            Interlocked.Exchange(ref _delayTicks, value.Ticks);
+        }
+    }
+
+    /// <summary>A snapshot of the requests received since start or the last <see cref="ClearRequests"/>, in arrival order.</summary>
+    public IReadOnlyList<RecordedRequest> Requests
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _requests];
+            }
+        }
+    }
+
+    /// <summary>How many requests were received since start or the last <see cref="ClearRequests"/>.</summary>
+    public int RequestCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _requests.Count;
+            }
+        }
+    }
+
+    /// <summary>Starts a stand-in on a free loopback port.</summary>
+    public static async Task<NotionStandIn> StartAsync(CancellationToken ct = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(NotionStandIn).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = Environments.Production,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
+
+        // The host process's appsettings and environment (ASPNETCORE_URLS, Kestrel:Endpoints, logging) must not leak in.
+        builder.Configuration.Sources.Clear();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(options =>
+        {
+            options.AddServerHeader = false;
+            options.Listen(IPAddress.Loopback, 0);
+        });
+
+        var app = builder.Build();
+        var standIn = new NotionStandIn(app);
+        app.Run(standIn.HandleAsync);
+        try
+        {
+            await app.StartAsync(ct);
+            var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
+            var port = new Uri(addresses.First()).Port;
+            standIn.BaseUrl = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
+            return standIn;
+        }
+        catch
+        {
+            await standIn.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Creates an internal integration in <paramref name="workspaceName"/> (created on first use) and returns its
+    /// token (<c>ntn_…</c>). Its bot user is <c>GET /v1/users/me</c>. Integrations of the same workspace share its
+    /// content; different workspaces never see each other's data.
+    /// </summary>
+    public string AddIntegration(string workspaceName, string botName = "Test Bot")
+    {
+        ArgumentException.ThrowIfNullOrEmpty(workspaceName);
+        ArgumentException.ThrowIfNullOrEmpty(botName);
+        return _backend.AddIntegration(workspaceName, botName);
+    }
+
+    /// <summary>Revokes a token: later requests with it get 401 <c>unauthorized</c>.</summary>
+    public void RevokeToken(string token) => _backend.RevokeToken(token);
+
+    /// <summary>
+    /// Adds a page to the token's workspace and returns its id (UUID with dashes). With no parent it is a
+    /// workspace-level page; the parent may be a page, a block, or a database (the page becomes a row whose title
+    /// property is set).
+    /// </summary>
+    public string AddPage(string token, string title, string? parentPageId = null) =>
+        _backend.AddPage(token, title, parentPageId);
+
+    /// <summary>Adds a database with one title property <c>Name</c> and returns its id.</summary>
+    public string AddDatabase(string token, string title, string? parentPageId = null) =>
+        _backend.AddDatabase(token, title, parentPageId);
+
+    /// <summary>Appends one paragraph block per text to a page or block (no 100-children limit here, for seeding).</summary>
+    public void AddBlocks(string token, string parentId, IEnumerable<string> paragraphTexts)
+    {
+        ArgumentNullException.ThrowIfNull(paragraphTexts);
+        _backend.AddBlocks(token, parentId, paragraphTexts);
+    }
+
+    /// <summary>Adds a person user to the token's workspace and returns the user id.</summary>
+    public string AddUser(string token, string name, string email) => _backend.AddUser(token, name, email);
+
+    /// <summary>
+    /// Makes the next <paramref name="count"/> requests fail with <paramref name="status"/> and Notion's error body
+    /// (429 <c>rate_limited</c> with <c>Retry-After</c> in whole seconds, default 1; 500 <c>internal_server_error</c>;
+    /// 503 <c>service_unavailable</c>; …). <paramref name="retryAfter"/> adds <c>Retry-After</c> to other statuses too.
+    /// Calls queue up: a second call applies after the first one's requests are used.
+    /// </summary>
+    public void FailNext(int count, int status, TimeSpan? retryAfter = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfLessThan(status, 400);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(status, 599);
+        if (retryAfter is { } r)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(r, TimeSpan.Zero, nameof(retryAfter));
+        }
+
+        if (count == 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _faults.Enqueue(new Fault(status, status == 429 ? retryAfter ?? TimeSpan.FromSeconds(1) : retryAfter) { Remaining = count });
+        }
+    }
+
+    /// <summary>Forgets the recorded requests (and resets <see cref="RequestCount"/>).</summary>
+    public void ClearRequests()
+    {
+        lock (_gate)
+        {
+            _requests.Clear();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            try
+            {
+                await _app.StopAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Shutdown took too long; disposing below aborts what is left.
+            }
+        }
+
+        await _app.DisposeAsync();
+        _stopping.Dispose();
+    }
+
+    // ---------------------------------------------------------------- pipeline
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        string body;
+        try
+        {
+            body = await ReadBodyAsync(request, context.RequestAborted);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or BadHttpRequestException)
+        {
+            context.Abort();
+            return;
+        }
+
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        var recorded = new RecordedRequest(
+            request.Method,
+            string.IsNullOrEmpty(target) ? request.Path.ToString() + request.QueryString.ToString() : target,
+            request.Headers.Authorization.Count > 0 ? request.Headers.Authorization.ToString() : null,
+            request.Headers.TryGetValue("Notion-Version", out var version) && version.Count > 0 ? version.ToString() : null,
+            body,
+            DateTimeOffset.UtcNow);
+
+        Fault? fault;
+        lock (_gate)
+        {
+            _requests.Add(recorded);
+            fault = TakeFault();
+        }
+
+        var delay = ResponseDelay;
+        if (delay > TimeSpan.Zero)
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
+            try
+            {
+                await Task.Delay(delay, linked.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                context.Abort();
+                return;
+            }
+        }
+
+        if (fault is not null)
+        {
+            var (code, message) = FaultError(fault.Status);
+            await WriteAsync(context, fault.Status, NotionJson.Error(fault.Status, code, message), fault.RetryAfter);
+            return;
+        }
+
+        int status;
+        JsonNode response;
+        try
+        {
+            response = Process(request.Method, request.Path.Value ?? "/", request.Query, recorded.Authorization, recorded.NotionVersion, body);
+            status = 200;
+        }
+        catch (NotionApiException e)
+        {
+            status = e.Status;
+            response = NotionJson.Error(e.Status, e.Code, e.Message);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            status = 500;
+            response = NotionJson.Error(500, "internal_server_error", "Unexpected error occurred.");
+        }
+
+        await WriteAsync(context, status, response, null);
+    }
+
+    private JsonNode Process(string method, string path, IQueryCollection query, string? authorization, string? version, string body)
+    {
+        const string scheme = "Bearer ";
+        var who = authorization is not null && authorization.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
+            ? _backend.Authenticate(authorization[scheme.Length..].Trim())
+            : null;
+        if (who is null)
+        {
+            throw new NotionApiException(401, "unauthorized", "API token is invalid.");
+        }
+
+        if (string.IsNullOrWhiteSpace(version))
+        {
+            throw new NotionApiException(
+                400, "missing_version", "Notion-Version header failed validation: Notion-Version header should be defined, instead was `undefined`.");
+        }
+
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var json = method is "POST" or "PATCH" ? ParseBody(body) : [];
+        return _backend.Handle(who, method, segments, query, json);
+    }
+
+    private static JsonObject ParseBody(string body)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return [];
+        }
+
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(body);
+        }
+        catch (JsonException)
+        {
+            throw new NotionApiException(400, "invalid_json", "Error parsing JSON body.");
+        }
+
+        return node as JsonObject ?? throw NotionApiException.Expected("body", "an object", node);
+    }
+
+    private static async Task<string> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength == 0)
+        {
+            return "";
+        }
+
+        using var reader = new StreamReader(request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, leaveOpen: true);
+        return await reader.ReadToEndAsync(ct);
+    }
+
+    private static async Task WriteAsync(HttpContext context, int status, JsonNode body, TimeSpan? retryAfter)
+    {
+        var bytes = NotionJson.ToUtf8(body);
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "application/json; charset=utf-8";
+        if (retryAfter is { } wait)
+        {
+            response.Headers.RetryAfter = ((long)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+
+        response.ContentLength = bytes.Length;
+        try
+        {
+            await response.Body.WriteAsync(bytes, context.RequestAborted);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // The client went away.
+        }
+    }
+
+    private Fault? TakeFault()
+    {
+        if (!_faults.TryPeek(out var fault))
+        {
+            return null;
+        }
+
+        if (--fault.Remaining == 0)
+        {
+            _faults.Dequeue();
+        }
+
+        return fault;
+    }
+
+    private static (string Code, string Message) FaultError(int status) => status switch
+    {
+        400 => ("invalid_request", "Unsupported request."),
+        401 => ("unauthorized", "API token is invalid."),
+        403 => ("restricted_resource", "API token does not have access to this resource."),
+        404 => ("object_not_found", "Could not find object. Make sure the relevant pages and databases are shared with your integration."),
+        409 => ("conflict_error", "Conflict occurred while saving. Please try again."),
+        429 => ("rate_limited", "You have been rate limited. Please try again in a few minutes."),
+        502 => ("bad_gateway", "Notion encountered an issue while attempting to complete this request. Please try again."),
+        503 => ("service_unavailable", "Notion is unavailable, please try again later."),
+        504 => ("gateway_timeout", "Notion timed out while attempting to complete this request. Please try again later."),
+        _ => ("internal_server_error", "Unexpected error occurred."),
+    };
+
+    private sealed class Fault(int status, TimeSpan? retryAfter)
+    {
+        public int Status { get; } = status;
+
+        public TimeSpan? RetryAfter { get; } = retryAfter;
+
+        public int Remaining { get; set; }
+    }
+}
