@@ -85,7 +85,8 @@ stack_start() {
     if ! _stack_alive "$cosmos_pid" cosmos.mjs || ((SECONDS > deadline)); then _stack_fail "$state" cosmos; return 1; fi
     sleep 0.1
   done
-  until [[ $(redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null) == PONG ]]; do
+  # (timeout: redis-cli waits forever on a port held by something that is not Redis)
+  until [[ $(timeout 2 redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null) == PONG ]]; do
     if ! _stack_alive "$redis_pid" redis-server || ((SECONDS > deadline)); then _stack_fail "$state" redis; return 1; fi
     sleep 0.1
   done

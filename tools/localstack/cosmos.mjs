@@ -119,7 +119,7 @@ server.on("request", (req, res) => {
     return;
   }
   // Queries (POST) and feed reads (GET, incl. change feed) on a collection's documents.
-  const isDocsFeed = /^\/dbs\/[^/]+\/colls\/[^/]+\/docs\/?(\?|$)/.test(req.url ?? "") &&
+  const isDocsFeed = /^\/+dbs\/[^/]+\/colls\/[^/]+\/docs\/?(\?|$)/.test(req.url ?? "") &&
     (req.method === "GET" || req.method === "POST" && (isTrue(req.headers["x-ms-documentdb-isquery"]) ||
       req.headers["content-type"] === "application/query+json"));
   const pk = req.headers[PK_HEADER];

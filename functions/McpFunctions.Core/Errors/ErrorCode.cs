@@ -10,6 +10,7 @@ public enum ErrorCode
     PayloadTooLarge,
     ProviderNotFound,
     NotConnected,
+    NeedsReauth,
     ProviderRejectedCredential,
     ProviderError,
     CredentialDecryptFailed,

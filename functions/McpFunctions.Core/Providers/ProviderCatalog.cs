@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using McpFunctions.Core.Errors;
+using McpFunctions.Core.Tools;
 
 namespace McpFunctions.Core.Providers;
 
@@ -120,6 +121,17 @@ public sealed partial class ProviderCatalog
         Require(file, $"{at}.description", !string.IsNullOrWhiteSpace(tool.Description), "is required");
         Require(file, $"{at}.inputSchema", tool.InputSchema.ValueKind == JsonValueKind.Object
             && tool.InputSchema.TryGetProperty("type", out var type) && type.ValueEquals("object"), "must be a JSON Schema with \"type\": \"object\"");
+        foreach (var keyword in ArgumentValidator.UnsupportedKeywords(tool.InputSchema))
+        {
+            Require(file, $"{at}.inputSchema.{keyword}", false, "is not a JSON Schema keyword the argument validator enforces (use only: "
+                + string.Join(", ", ArgumentValidator.SupportedKeywords.Order(StringComparer.Ordinal)) + "; or an annotation such as description)");
+        }
+
+        foreach (var (path, problem) in ArgumentValidator.InvalidKeywords(tool.InputSchema))
+        {
+            Require(file, path.Length == 0 ? $"{at}.inputSchema" : $"{at}.inputSchema.{path}", false, problem);
+        }
+
         Require(file, $"{at}.request", tool.Request is not null, "is required");
         Require(file, $"{at}.request.method", tool.Request!.Method is "GET" or "POST" or "PATCH" or "PUT" or "DELETE", "must be GET, POST, PATCH, PUT or DELETE");
         Require(file, $"{at}.request.path", tool.Request.Path?.StartsWith('/') == true && !tool.Request.Path.Contains("..", StringComparison.Ordinal), "must start with '/' and not contain '..'");

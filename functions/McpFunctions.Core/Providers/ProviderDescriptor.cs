@@ -24,12 +24,14 @@ public sealed record IdentityCall(string Method, string Path, IReadOnlyDictionar
 /// <param name="BaseUrl">Absolute base URL; every call stays under it. Overridable by <c>Providers:{id}:BaseUrl</c>.</param>
 /// <param name="AuthHeader">The header that carries the user's secret.</param>
 /// <param name="Headers">Fixed headers sent on every call (e.g. <c>Notion-Version</c>), overridable by <c>Providers:{id}:Headers:{name}</c>.</param>
+/// <param name="ErrorHints">HTTP status → advice appended to that error for the model (e.g. Notion's "share the page with the integration").</param>
 public sealed record ProviderApi(
     Uri BaseUrl,
     AuthHeaderTemplate AuthHeader,
     IReadOnlyDictionary<string, string>? Headers,
     int TimeoutSeconds = 30,
-    int MaxResponseBytes = 4 * 1024 * 1024);
+    int MaxResponseBytes = 4 * 1024 * 1024,
+    IReadOnlyDictionary<string, string>? ErrorHints = null);
 
 /// <summary>A header whose value is a template with a <c>{token}</c> placeholder, e.g. <c>Bearer {token}</c>.</summary>
 public sealed record AuthHeaderTemplate(string Name, string Value)

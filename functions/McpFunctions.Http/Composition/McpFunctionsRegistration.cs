@@ -10,6 +10,8 @@ using McpFunctions.Http.Auth;
 using McpFunctions.Http.Connections;
 using McpFunctions.Http.Health;
 using McpFunctions.Http.Json;
+using McpFunctions.Http.Mcp;
+using McpFunctions.Core.Tools;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,6 +44,13 @@ public static class McpFunctionsRegistration
         services.AddSingleton<ConnectApiKey>();
         services.AddSingleton<GetConnections>();
         services.AddSingleton<Disconnect>();
+        services.AddSingleton<ResolveCredential>();
+        services.AddHostedService<StartupWarmup>();
+        services.AddSingleton<CallTool>();
+
+        services.AddOptions<McpOptions>().BindConfiguration(McpOptions.Section);
+        services.AddSingleton<McpToolList>();
+        services.AddSingleton<McpDispatcher>();
         return builder;
     }
 
@@ -49,6 +58,8 @@ public static class McpFunctionsRegistration
     {
         app.MapHealthApi();
         app.MapConnectionsApi();
+        app.MapMcpApi();
+        app.MapProtectedResourceApi();
         return app;
     }
 

@@ -23,18 +23,19 @@ public static class Problems
 
     public static IResult Of(McpFunctionsException exception) => Of(exception.Code, exception.Message, exception.ProviderStatus);
 
-    public static IResult Of(ErrorCode code, string detail, int? providerStatus = null)
+    /// <param name="status">Overrides the code's usual HTTP status (e.g. 403 for a refused Origin).</param>
+    public static IResult Of(ErrorCode code, string detail, int? providerStatus = null, int? status = null)
     {
-        var status = StatusOf(code);
+        var httpStatus = status ?? StatusOf(code);
         var wire = code.ToWire();
         var problem = new ApiProblem(
             Type: $"https://github.com/mcpfunctions/mcpfunctions/blob/main/docs/errors.md#{wire.ToLowerInvariant()}",
             Title: TitleOf(code),
-            Status: status,
+            Status: httpStatus,
             Detail: detail,
             Code: wire,
             ProviderStatus: providerStatus);
-        return TypedResults.Json(problem, McpJsonContext.Default.ApiProblem, ContentType, status);
+        return TypedResults.Json(problem, McpJsonContext.Default.ApiProblem, ContentType, httpStatus);
     }
 
     private static string TitleOf(ErrorCode code) => code switch

@@ -2,9 +2,6 @@ using System.Security.Cryptography;
 using McpFunctions.Adapters.KeyRing;
 using McpFunctions.Core.Credentials;
 
-// Test names follow the house Subject_Scenario_Expectation form; the test project does not (yet) exempt CA1707.
-#pragma warning disable CA1707
-
 namespace McpFunctions.Tests.Adapters.KeyRing;
 
 public sealed class LocalKeyRingTests

@@ -6,9 +6,6 @@ using McpFunctions.Core.Connections;
 using McpFunctions.Core.Credentials;
 using McpFunctions.Core.Errors;
 
-// Test names follow the house Subject_Scenario_Expectation form; the test project does not (yet) exempt CA1707.
-#pragma warning disable CA1707
-
 namespace McpFunctions.Tests.Core.Credentials;
 
 public sealed class EnvelopeEncryptionTests

@@ -1,0 +1,112 @@
+using McpFunctions.Core.Credentials;
+using McpFunctions.Core.Errors;
+using McpFunctions.Core.Providers;
+using Microsoft.Extensions.Logging;
+
+namespace McpFunctions.Core.Connections;
+
+/// <summary>Use case: the credential a tool call of this user should use at this provider, decrypted.</summary>
+public sealed class ResolveCredential(
+    IConnectionStore store,
+    CredentialProtector protector,
+    TimeProvider clock,
+    ILogger<ResolveCredential> logger)
+{
+    /// <summary><c>lastUsedAt</c> is written at most this often per connection: a write per call would cost RUs and contention.</summary>
+    public static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
+
+    /// <summary>Finds the connection: the named account, else <c>default</c>, else the only account there is.</summary>
+    public async Task<ResolvedCredential> ExecuteAsync(Caller caller, ProviderDescriptor provider, string? account, CancellationToken cancellationToken)
+    {
+        var stored = await FindAsync(caller, provider, account, cancellationToken)
+            ?? throw NotConnected(provider, account);
+        var connection = stored.Connection;
+        if (connection.Status != ConnectionStatus.Active)
+        {
+            throw new McpFunctionsException(
+                ErrorCode.NeedsReauth,
+                $"{provider.DisplayName} connection '{connection.Key.Account}' needs to be reconnected ({StatusText(connection.Status)}). {HowToConnect(provider)}");
+        }
+
+        try
+        {
+            var credential = await protector.UnprotectAsync(connection.Credential, connection.Key, cancellationToken);
+            return new ResolvedCredential(stored, credential);
+        }
+        catch (McpFunctionsException ex) when (ex.Code == ErrorCode.CredentialDecryptFailed)
+        {
+            logger.LogError(
+                "Stored credential for {Provider} account {Account} failed to decrypt under key {KeyId}",
+                connection.Key.Provider, connection.Key.Account, connection.Credential.KeyId);
+            throw;
+        }
+    }
+
+    /// <summary>Records use, at most once per <see cref="LastUsedResolution"/>; concurrent writers simply skip.</summary>
+    public async Task TouchAsync(StoredConnection stored, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        if (!IsStale(stored.Connection.LastUsedAt, now))
+        {
+            return;
+        }
+
+        var touched = stored.Connection with { LastUsedAt = now };
+        if (await store.TryReplaceAsync(touched, stored.ETag, cancellationToken) is null)
+        {
+            // Lost a race: someone else wrote the document (maybe this very timestamp); use is approximate by design.
+            logger.LogDebug("Skipped lastUsedAt for {Provider} account {Account}: document changed", stored.Connection.Key.Provider, stored.Connection.Key.Account);
+        }
+    }
+
+    /// <summary>The provider refused the stored API key: mark the connection, unless it was replaced meanwhile.</summary>
+    public async Task MarkRejectedAsync(StoredConnection used, CancellationToken cancellationToken)
+    {
+        var marked = await store.UpdateAsync(
+            used.Connection.Key,
+            current => current.Credential == used.Connection.Credential && current.Status == ConnectionStatus.Active
+                ? current with { Status = ConnectionStatus.NeedsReauth }
+                : null,
+            cancellationToken);
+        if (marked is not null)
+        {
+            logger.LogWarning("{Provider} rejected the stored credential of account {Account}: marked needs_reauth", used.Connection.Key.Provider, used.Connection.Key.Account);
+        }
+    }
+
+    public static string HowToConnect(ProviderDescriptor provider) =>
+        provider.Auth.ConnectHint ?? (provider.Auth.Type == AuthType.ApiKey
+            ? $"Connect it with POST /api/mcp/{provider.Id}/connect and body {{\"api_key\": \"...\"}}."
+            : $"Connect it with POST /api/mcp/{provider.Id}/authorize.");
+
+    private async Task<StoredConnection?> FindAsync(Caller caller, ProviderDescriptor provider, string? account, CancellationToken cancellationToken)
+    {
+        var named = AccountName.Normalize(account);
+        var stored = await store.ReadAsync(caller.KeyFor(provider.Id, named), cancellationToken);
+        if (stored is not null || account is not null)
+        {
+            return stored;
+        }
+
+        // No "default" account: a user with exactly one account at this provider means that one.
+        var all = await store.ListAsync(caller.TenantId, caller.UserId, cancellationToken);
+        var atProvider = all.Where(s => s.Connection.Key.Provider == provider.Id).ToList();
+        return atProvider.Count == 1 ? atProvider[0] : null;
+    }
+
+    private static bool IsStale(DateTimeOffset? lastUsedAt, DateTimeOffset now) =>
+        lastUsedAt is null || now - lastUsedAt.Value >= LastUsedResolution;
+
+    private static string StatusText(ConnectionStatus status) => status switch
+    {
+        ConnectionStatus.NeedsReauth => "the provider no longer accepts the stored credential",
+        ConnectionStatus.Revoked => "it was revoked",
+        _ => status.ToString(),
+    };
+
+    private static McpFunctionsException NotConnected(ProviderDescriptor provider, string? account) =>
+        new(ErrorCode.NotConnected, $"{provider.DisplayName} not connected{(account is null ? "" : $" (account '{account}')")}. {HowToConnect(provider)}");
+}
+
+/// <summary>A connection with its decrypted credential; the plaintext lives only as long as the call.</summary>
+public sealed record ResolvedCredential(StoredConnection Stored, Credential Credential);

@@ -1,0 +1,162 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using McpFunctions.Core.Errors;
+using McpFunctions.Http.Auth;
+using McpFunctions.Http.Endpoints;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+
+namespace McpFunctions.Http.Mcp;
+
+/// <summary>The MCP Streamable HTTP endpoint, stateless: no <c>Mcp-Session-Id</c>, any instance answers any request.</summary>
+public static class McpApi
+{
+    public const string Route = "/api/mcp";
+
+    public static IEndpointRouteBuilder MapMcpApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost(Route, (Delegate)Post).WithName("Mcp");
+        app.MapMethods(Route, ["GET", "DELETE"], (Delegate)NotAllowed).WithName("McpOtherMethods");
+        return app;
+    }
+
+    /// <summary>GET (server-initiated SSE stream) and DELETE (session end) do not exist without sessions.</summary>
+    public static Task<IResult> NotAllowed(HttpContext http)
+    {
+        http.Response.Headers.Allow = "POST";
+        return Task.FromResult<IResult>(TypedResults.StatusCode(StatusCodes.Status405MethodNotAllowed));
+    }
+
+    public static async Task<IResult> Post(HttpContext http)
+    {
+        var services = http.RequestServices;
+        var options = services.GetRequiredService<IOptions<McpOptions>>().Value;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("McpFunctions.Mcp");
+        var publicBase = ProtectedResourceApi.PublicBase(http, options);
+
+        if (http.Request.Headers.Origin is { Count: > 0 } origin && !options.AllowedOrigins.Contains(origin.ToString(), StringComparer.OrdinalIgnoreCase))
+        {
+            logger.LogWarning("Rejected MCP request from origin {Origin}", origin.ToString());
+            return Problems.Of(ErrorCode.ValidationError, "This Origin is not allowed to call the MCP endpoint.", status: StatusCodes.Status403Forbidden);
+        }
+
+        var authentication = await services.GetRequiredService<CallerAuthenticator>().AuthenticateAsync(http.Request.Headers.Authorization);
+        if (authentication.Caller is not { } caller)
+        {
+            logger.LogWarning("Rejected MCP request: {AuthError}", authentication.Error);
+            http.Response.Headers.WWWAuthenticate =
+                $"Bearer resource_metadata=\"{ProtectedResourceApi.MetadataUrl(publicBase)}\", error=\"{authentication.Error}\", error_description=\"{authentication.ErrorDescription}\"";
+            return Problems.Of(ErrorCode.AuthInvalidToken, authentication.ErrorDescription!);
+        }
+
+        byte[] body;
+        try
+        {
+            body = await RequestBody.ReadBytesAsync(http.Request, options.MaxRequestBytes, http.RequestAborted);
+        }
+        catch (McpFunctionsException ex) when (ex.Code == ErrorCode.PayloadTooLarge)
+        {
+            return Write(http, McpDispatcher.Error(default, McpErrorCode.InvalidRequest, ex.Message), StatusCodes.Status413PayloadTooLarge);
+        }
+
+        JsonRpcRequest? request;
+        try
+        {
+            request = JsonRpcEnvelope.Parse(body);
+        }
+        catch (JsonRpcEnvelope.RejectedException ex)
+        {
+            return Write(http, McpDispatcher.Error(ex.Id, ex.Code, ex.Message), StatusCodes.Status400BadRequest);
+        }
+
+        if (request is null)
+        {
+            // A notification or a response to us: nothing to answer.
+            return TypedResults.Accepted((string?)null);
+        }
+
+        if (request.Method != RequestMethods.Initialize
+            && http.Request.Headers[McpProtocol.VersionHeader] is { Count: > 0 } version
+            && !McpProtocol.SupportedVersions.Contains(version.ToString()))
+        {
+            return Write(
+                http,
+                McpDispatcher.Error(request.Id, McpErrorCode.InvalidRequest, $"Unsupported {McpProtocol.VersionHeader} '{Truncate(version.ToString())}'. Supported: {string.Join(", ", McpProtocol.SupportedVersions)}."),
+                StatusCodes.Status400BadRequest);
+        }
+
+        using var scope = logger.BeginScope(new Dictionary<string, object?>
+        {
+            ["TenantId"] = caller.TenantId,
+            ["UserId"] = caller.UserId,
+            ["Operation"] = "mcp:" + request.Method,
+        });
+        JsonRpcMessage response;
+        try
+        {
+            response = await services.GetRequiredService<McpDispatcher>().DispatchAsync(caller, request, publicBase, http.RequestAborted);
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            return Results.Empty;
+        }
+        catch (Exception ex)
+        {
+            // Ours or the SDKs'; credentials never travel in exceptions, so logging it is safe.
+            logger.LogError(ex, "MCP {Method} failed unexpectedly", request.Method);
+            response = McpDispatcher.Error(request.Id, McpErrorCode.InternalError, "Internal error; it has been logged.");
+        }
+
+        return Write(http, response, StatusCodes.Status200OK);
+    }
+
+    /// <summary>JSON by default; one SSE event when the client accepts only <c>text/event-stream</c>.</summary>
+    private static StatusBytes Write(HttpContext http, JsonRpcMessage message, int status)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(message, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonRpcMessage)));
+        if (AcceptsOnlyEventStream(http.Request))
+        {
+            var sse = new StringBuilder("event: message\ndata: ").Append(Encoding.UTF8.GetString(json)).Append("\n\n");
+            return new StatusBytes(Encoding.UTF8.GetBytes(sse.ToString()), "text/event-stream", status);
+        }
+
+        return new StatusBytes(json, "application/json", status);
+    }
+
+    private static bool AcceptsOnlyEventStream(HttpRequest request)
+    {
+        var accept = request.GetTypedHeaders().Accept;
+        if (accept.Count == 0)
+        {
+            return false;
+        }
+
+        var json = accept.Any(a => a.MatchesMediaType("application/json") || a.MediaType == "*/*" || a.MediaType == "application/*");
+        return !json && accept.Any(a => a.MediaType == "text/event-stream");
+    }
+
+    private static bool MatchesMediaType(this MediaTypeHeaderValue value, string mediaType) =>
+        value.MediaType.Equals(mediaType, StringComparison.OrdinalIgnoreCase);
+
+    private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";
+
+    /// <summary>Bytes with a content type and any status (TypedResults.Bytes is always 200).</summary>
+    private sealed class StatusBytes(byte[] body, string contentType, int status) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = status;
+            httpContext.Response.ContentType = contentType;
+            httpContext.Response.ContentLength = body.Length;
+            await httpContext.Response.Body.WriteAsync(body);
+        }
+    }
+}

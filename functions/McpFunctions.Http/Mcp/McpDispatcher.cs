@@ -1,0 +1,197 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using McpFunctions.Core.Connections;
+using McpFunctions.Core.Errors;
+using McpFunctions.Core.Tools;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+
+namespace McpFunctions.Http.Mcp;
+
+/// <summary>Answers one JSON-RPC request of the MCP methods we serve, statelessly.</summary>
+/// <remarks>
+/// Our own dispatcher rather than the SDK's <c>McpServer</c>: the SDK's server is session-shaped (a
+/// transport per session, answers as SSE only), while we must answer plain <c>application/json</c>
+/// from any instance with no session, pick tools per caller, and return the URL-elicitation error
+/// (-32042). The wire types are the SDK's, so the format stays the SDK's.
+/// </remarks>
+public sealed class McpDispatcher(
+    CallTool callTool,
+    GetConnections connections,
+    McpToolList tools,
+    IOptions<McpOptions> options,
+    ILogger<McpDispatcher> logger)
+{
+    private static readonly JsonSerializerOptions Wire = McpJsonUtilities.DefaultOptions;
+
+    public async Task<JsonRpcMessage> DispatchAsync(Caller caller, JsonRpcRequest request, Uri publicBase, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return request.Method switch
+            {
+                RequestMethods.Initialize => Initialize(request),
+                RequestMethods.Ping => Respond(request, new EmptyResult()),
+                RequestMethods.ToolsList => await ListToolsAsync(caller, request, cancellationToken),
+                RequestMethods.ToolsCall => await CallToolAsync(caller, request, publicBase, cancellationToken),
+                _ => Error(request.Id, McpErrorCode.MethodNotFound, $"Method not found: {Truncate(request.Method)}"),
+            };
+        }
+        catch (InvalidParamsException ex)
+        {
+            return Error(request.Id, McpErrorCode.InvalidParams, ex.Message);
+        }
+    }
+
+    public static JsonRpcError Error(RequestId id, McpErrorCode code, string message, JsonNode? data = null) => new()
+    {
+        Id = id,
+        Error = new JsonRpcErrorDetail { Code = (int)code, Message = message, Data = data },
+    };
+
+    private static JsonRpcResponse Initialize(JsonRpcRequest request)
+    {
+        var parameters = Params<InitializeRequestParams>(request);
+        var version = McpProtocol.Negotiate(parameters?.ProtocolVersion);
+        return Respond(request, new InitializeResult
+        {
+            ProtocolVersion = version,
+            Capabilities = new ServerCapabilities { Tools = new ToolsCapability { ListChanged = false } },
+            ServerInfo = new Implementation { Name = "mcpfunctions", Title = "McpFunctions", Version = ServerVersion },
+            Instructions = "Tools act in third-party systems with the calling user's own connected accounts. "
+                + "tools/list shows the tools of the providers this user has connected. Every tool takes an optional 'account' argument.",
+        });
+    }
+
+    private async Task<JsonRpcMessage> ListToolsAsync(Caller caller, JsonRpcRequest request, CancellationToken cancellationToken)
+    {
+        var offset = DecodeCursor(Params<ListToolsRequestParams>(request)?.Cursor);
+        var connected = await connections.ListAsync(caller, cancellationToken);
+        var all = tools.For(connected.Select(c => c.Key.Provider));
+        var pageSize = Math.Max(1, options.Value.ToolsPageSize);
+        var page = all.Skip(offset).Take(pageSize).ToList();
+        var next = offset + page.Count < all.Count ? EncodeCursor(offset + page.Count) : null;
+        return Respond(request, new ListToolsResult { Tools = page, NextCursor = next });
+    }
+
+    private async Task<JsonRpcMessage> CallToolAsync(Caller caller, JsonRpcRequest request, Uri publicBase, CancellationToken cancellationToken)
+    {
+        var parameters = Params<CallToolRequestParams>(request) ?? throw new InvalidParamsException("tools/call needs params with a tool name.");
+        if (string.IsNullOrEmpty(parameters.Name))
+        {
+            throw new InvalidParamsException("tools/call needs a tool name.");
+        }
+
+        var arguments = request.Params?["arguments"] is { } node ? ToElement(node) : default;
+        using var scope = logger.BeginScope(new Dictionary<string, object?> { ["Tool"] = parameters.Name });
+        var outcome = await callTool.ExecuteAsync(caller, parameters.Name, arguments, cancellationToken);
+        return outcome switch
+        {
+            null => Error(request.Id, McpErrorCode.InvalidParams, $"Unknown tool: {Truncate(parameters.Name)}"),
+            ToolOutcome.Succeeded ok => Respond(request, new CallToolResult
+            {
+                Content = [new TextContentBlock { Text = ok.Text }],
+                StructuredContent = ok.Structured.ValueKind == JsonValueKind.Object ? ok.Structured : null,
+            }),
+            ToolOutcome.Failed failed => Respond(request, new CallToolResult
+            {
+                Content = [new TextContentBlock { Text = $"{failed.Code.ToWire()}: {failed.Message}" }],
+                IsError = true,
+            }),
+            ToolOutcome.AuthorizationRequired auth => Error(
+                request.Id,
+                McpErrorCode.UrlElicitationRequired,
+                auth.Message,
+                ElicitationData(auth, publicBase)),
+            _ => throw new InvalidOperationException($"Unhandled tool outcome {outcome.GetType().Name}."),
+        };
+    }
+
+    /// <summary>The spec's URL elicitation: where the user's browser starts connecting this provider.</summary>
+    private static JsonNode ElicitationData(ToolOutcome.AuthorizationRequired auth, Uri publicBase)
+    {
+        var url = new Uri(publicBase, $"/api/mcp/{auth.Provider.Id}/authorize?account={Uri.EscapeDataString(auth.Account)}");
+        var data = new UrlElicitationRequiredErrorData
+        {
+            Elicitations =
+            [
+                new ElicitRequestParams
+                {
+                    Mode = "url",
+                    ElicitationId = $"connect-{auth.Provider.Id}-{auth.Account}",
+                    Url = url.ToString(),
+                    Message = $"Connect your {auth.Provider.DisplayName} account to continue.",
+                },
+            ],
+        };
+        return JsonSerializer.SerializeToNode(data, TypeInfo<UrlElicitationRequiredErrorData>())!;
+    }
+
+    private static JsonRpcResponse Respond<T>(JsonRpcRequest request, T result) => new()
+    {
+        Id = request.Id,
+        Result = JsonSerializer.SerializeToNode(result, TypeInfo<T>()),
+    };
+
+    private static T? Params<T>(JsonRpcRequest request)
+        where T : class
+    {
+        if (request.Params is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return request.Params.Deserialize(TypeInfo<T>());
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidParamsException($"Invalid params for {request.Method}{(ex.Path is { } path ? $" at {path}" : "")}.");
+        }
+    }
+
+    private static JsonElement ToElement(JsonNode node)
+    {
+        using var document = JsonDocument.Parse(node.ToJsonString());
+        return document.RootElement.Clone();
+    }
+
+    private static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Wire.GetTypeInfo(typeof(T));
+
+    private static string EncodeCursor(int offset) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"o:{offset}"));
+
+    private static int DecodeCursor(string? cursor)
+    {
+        if (cursor is null)
+        {
+            return 0;
+        }
+
+        try
+        {
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(cursor));
+            if (text.StartsWith("o:", StringComparison.Ordinal) && int.TryParse(text[2..], out var offset) && offset >= 0)
+            {
+                return offset;
+            }
+        }
+        catch (FormatException)
+        {
+            // Falls through to the invalid-cursor error below.
+        }
+
+        throw new InvalidParamsException("Invalid cursor.");
+    }
+
+    private static string Truncate(string value) => value.Length <= 100 ? value : value[..100] + "…";
+
+    private static readonly string ServerVersion =
+        typeof(McpDispatcher).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    private sealed class InvalidParamsException(string message) : Exception(message);
+}

@@ -1,0 +1,49 @@
+using System.Text.Json;
+using McpFunctions.Http.Auth;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol;
+using ModelContextProtocol.Authentication;
+
+namespace McpFunctions.Http.Mcp;
+
+/// <summary>RFC 9728 protected resource metadata, which MCP clients fetch to find where to get a token.</summary>
+public static class ProtectedResourceApi
+{
+    public const string Route = "/.well-known/oauth-protected-resource";
+
+    public static IEndpointRouteBuilder MapProtectedResourceApi(this IEndpointRouteBuilder app)
+    {
+        // Both the root form and the path-suffixed form RFC 9728 §3.1 derives from the resource URL.
+        app.MapGet(Route, (Delegate)Metadata).WithName("ProtectedResourceMetadata");
+        app.MapGet(Route + McpApi.Route, (Delegate)Metadata).WithName("ProtectedResourceMetadataForMcp");
+        return app;
+    }
+
+    public static Task<IResult> Metadata(HttpContext http)
+    {
+        var options = http.RequestServices.GetRequiredService<IOptions<McpOptions>>().Value;
+        var auth = http.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
+        var publicBase = PublicBase(http, options);
+        var servers = options.AuthorizationServers.Count > 0
+            ? options.AuthorizationServers.ToList()
+            : [auth.Authority?.ToString() ?? auth.Issuer!];
+        var metadata = new ProtectedResourceMetadata
+        {
+            Resource = new Uri(publicBase, McpApi.Route).ToString(),
+            AuthorizationServers = servers,
+            BearerMethodsSupported = ["header"],
+            ResourceName = "McpFunctions",
+        };
+        var json = JsonSerializer.SerializeToUtf8Bytes(metadata, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ProtectedResourceMetadata)));
+        return Task.FromResult<IResult>(TypedResults.Bytes(json, "application/json"));
+    }
+
+    public static Uri PublicBase(HttpContext http, McpOptions options) =>
+        options.PublicBaseUrl ?? new Uri($"{http.Request.Scheme}://{http.Request.Host}/");
+
+    public static Uri MetadataUrl(Uri publicBase) => new(publicBase, Route + McpApi.Route);
+}
