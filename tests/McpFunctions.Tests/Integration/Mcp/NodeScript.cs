@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+
+namespace McpFunctions.Tests.Integration.Mcp;
+
+/// <summary>Runs a script of <c>tools/localstack</c> (whose <c>node_modules</c> hold the pinned MCP packages) with node.</summary>
+public static class NodeScript
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
+
+    private static readonly Lazy<string> LocalStack = new(() => Path.Combine(RepositoryRoot(), "tools", "localstack"));
+
+    /// <summary>Runs <c>node tools/localstack/{script} {arguments}</c>; a timeout kills it and fails.</summary>
+    public static async Task<NodeRun> RunAsync(string script, IEnumerable<string> arguments, TimeSpan? timeout = null)
+    {
+        var directory = LocalStack.Value;
+        var modules = Path.Combine(directory, "node_modules", "@modelcontextprotocol");
+        if (!Directory.Exists(modules))
+        {
+            throw new InvalidOperationException(
+                $"{modules} is missing: run ./test.sh (stack_install runs npm ci), or `cd tools/localstack && npm ci`.");
+        }
+
+        var start = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        start.ArgumentList.Add(Path.Combine(directory, script));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["NO_COLOR"] = "1";
+        start.Environment["NODE_NO_WARNINGS"] = "1";
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var limit = timeout ?? DefaultTimeout;
+        using var cts = new CancellationTokenSource(limit);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            Assert.Fail($"node {script} did not finish within {limit.TotalSeconds:0} s.\nstdout:\n{await stdout}\nstderr:\n{await stderr}");
+        }
+
+        return new NodeRun(script, process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>The folder holding <c>McpFunctions.sln</c>, found by walking up from the test binaries.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "McpFunctions.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No McpFunctions.sln above {AppContext.BaseDirectory}.");
+    }
+}
+
+/// <summary>One finished node run; <see cref="Json"/> is its last stdout line, parsed.</summary>
+public sealed record NodeRun(string Script, int ExitCode, string Stdout, string Stderr)
+{
+    public string Describe() => $"node {Script} exited {ExitCode}.\nstdout:\n{Stdout}\nstderr:\n{Stderr}";
+
+    public JsonElement Json
+    {
+        get
+        {
+            var line = Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+            if (line is null)
+            {
+                Assert.Fail("No JSON line on stdout. " + Describe());
+            }
+
+            try
+            {
+                using var document = JsonDocument.Parse(line);
+                return document.RootElement.Clone();
+            }
+            catch (JsonException ex)
+            {
+                Assert.Fail($"The last stdout line is not JSON ({ex.Message}). " + Describe());
+                throw;
+            }
+        }
+    }
+}
