@@ -1,3 +1,4 @@
+using McpFunctions.Adapters.Caching;
 using McpFunctions.Adapters.Cosmos;
 using McpFunctions.Adapters.KeyRing;
 using McpFunctions.Adapters.ProviderHttp;
@@ -124,10 +125,17 @@ public static class McpFunctionsRegistration
             Microsoft.Extensions.Options.Options.Create(configuration.GetSection(CosmosOptions.Section).Get<CosmosOptions>()!),
             McpJsonContext.Default.Options));
         services.AddSingleton<IHealthProbe>(sp => sp.GetRequiredService<CosmosContainers>());
-        services.AddSingleton<IConnectionStore>(sp => new CosmosConnectionStore(
+        services.AddSingleton(sp => new CosmosConnectionStore(
             sp.GetRequiredService<CosmosContainers>(),
             McpJsonContext.Default.ConnectionDocument,
             McpJsonContext.Default.CosmosFeedPageConnectionDocument));
+        services.AddOptions<ConnectionCacheOptions>().BindConfiguration(ConnectionCacheOptions.Section);
+        services.AddSingleton<IConnectionStore>(sp => new CachedConnectionStore(
+            sp.GetRequiredService<CosmosConnectionStore>(),
+            sp.GetRequiredService<RedisConnection>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ConnectionCacheOptions>>(),
+            sp.GetRequiredService<ILogger<CachedConnectionStore>>()));
 
         services.AddOptions<RedisOptions>().Configure(o => o.ConnectionString = configuration["REDIS_CONNECTION_STRING"]);
         services.AddSingleton<RedisConnection>();
