@@ -34,4 +34,10 @@ What next (in another terminal):
 Ctrl+C stops the host and the stack.
 
 HELP
-dotnet run --project "$project" -c Release --no-launch-profile -- --urls http://localhost:7071
+# In the background and waited for, so that any signal to this script runs the traps at once
+# and the EXIT trap stops the host together with the stack.
+dotnet build "$project" -c Release -v q -nologo
+dotnet "$project/bin/Release/net10.0/McpFunctions.LocalHost.dll" --urls http://localhost:7071 &
+host=$!
+trap 'kill "$host" 2>/dev/null; wait "$host" 2>/dev/null; stack_stop "$state"' EXIT
+wait "$host"

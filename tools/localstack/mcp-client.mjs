@@ -1,6 +1,6 @@
 // A chat backend's view of our MCP endpoint, through the official TypeScript client.
 //
-//   node mcp-client.mjs BASE_URL TOKEN [TOOL_NAME [JSON_ARGUMENTS]]
+//   node mcp-client.mjs [--accept-sse-only] BASE_URL TOKEN [TOOL_NAME [JSON_ARGUMENTS]]
 //
 // Connects to BASE_URL/api/mcp over Streamable HTTP with `Authorization: Bearer TOKEN` (initialize,
 // then notifications/initialized), lists the tools (following nextCursor), calls TOOL_NAME with
@@ -9,6 +9,8 @@
 //    "call": CallToolResult|null, "exchanges": [{method, rpc, protocolVersionHeader, status, ...}]}
 // A JSON-RPC error (McpError) prints {"error": {"code", "message", "data"}} and exits 0;
 // anything else (HTTP status, network, bad arguments) goes to stderr with a non-zero exit.
+// --accept-sse-only makes every POST say `Accept: text/event-stream` (the SDK always sends both types),
+// so the answers come as SSE and the SDK's SSE reader handles them.
 //
 // Version negotiation, as the SDK does it: initialize asks for LATEST_PROTOCOL_VERSION, the client
 // rejects an answer outside SUPPORTED_PROTOCOL_VERSIONS, and from then on the transport sends the
@@ -17,9 +19,11 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 
-const [base, token, toolName, rawArguments] = process.argv.slice(2);
-if (!base || !token) {
-  console.error("usage: node mcp-client.mjs BASE_URL TOKEN [TOOL_NAME [JSON_ARGUMENTS]]");
+const flags = new Set(process.argv.slice(2).filter((a) => a.startsWith("--")));
+const [base, token, toolName, rawArguments] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const acceptSseOnly = flags.delete("--accept-sse-only");
+if (!base || !token || flags.size > 0) {
+  console.error("usage: node mcp-client.mjs [--accept-sse-only] BASE_URL TOKEN [TOOL_NAME [JSON_ARGUMENTS]]");
   process.exit(2);
 }
 
@@ -38,6 +42,10 @@ const url = new URL("api/mcp", base.endsWith("/") ? base : base + "/");
 const exchanges = [];
 async function recordingFetch(input, init) {
   const headers = new Headers(init?.headers);
+  if (acceptSseOnly && init?.method === "POST") {
+    headers.set("accept", "text/event-stream");
+    init = { ...init, headers };
+  }
   let rpc = null;
   if (typeof init?.body === "string") {
     try {
@@ -66,8 +74,9 @@ const client = new Client({ name: "mcpfunctions-chat-backend", version: "1.0.0" 
 const transportErrors = [];
 client.onerror = (e) => transportErrors.push(e);
 
+// process.exit does not wait for a piped stdout to drain: wait for the write before exiting.
 function print(value) {
-  process.stdout.write(JSON.stringify(value) + "\n");
+  return new Promise((resolve) => process.stdout.write(JSON.stringify(value) + "\n", resolve));
 }
 
 let exitCode = 0;
@@ -87,7 +96,7 @@ try {
   } while (cursor !== undefined);
 
   const call = toolName ? await client.callTool({ name: toolName, arguments: toolArguments }) : null;
-  print({
+  await print({
     protocolVersion: transport.protocolVersion ?? null,
     serverName: client.getServerVersion()?.name ?? null,
     tools: toolList.map((t) => t.name),
@@ -97,7 +106,7 @@ try {
   });
 } catch (e) {
   if (e instanceof McpError) {
-    print({ error: { code: e.code, message: e.message, data: e.data ?? null } });
+    await print({ error: { code: e.code, message: e.message, data: e.data ?? null } });
   } else {
     console.error(e instanceof Error ? e.stack ?? e.message : String(e));
     for (const t of transportErrors) console.error("transport error:", t instanceof Error ? t.message : String(t));

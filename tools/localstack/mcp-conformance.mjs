@@ -85,5 +85,6 @@ try {
   await rm(outputDir, { recursive: true, force: true });
 }
 
-process.stdout.write(JSON.stringify({ scenario, exitCode, checks, exchanges }) + "\n");
+// process.exit does not wait for a piped stdout to drain: wait for the write first.
+await new Promise((resolve) => process.stdout.write(JSON.stringify({ scenario, exitCode, checks, exchanges }) + "\n", resolve));
 process.exit(exitCode);

@@ -29,7 +29,7 @@ public static class Problems
         var httpStatus = status ?? StatusOf(code);
         var wire = code.ToWire();
         var problem = new ApiProblem(
-            Type: $"https://github.com/mcpfunctions/mcpfunctions/blob/main/docs/errors.md#{wire.ToLowerInvariant()}",
+            Type: $"urn:mcpfunctions:error:{wire.ToLowerInvariant()}",
             Title: TitleOf(code),
             Status: httpStatus,
             Detail: detail,

@@ -77,20 +77,21 @@ public static class McpApi
             return Write(http, McpDispatcher.Error(ex.Id, ex.Code, ex.Message), StatusCodes.Status400BadRequest);
         }
 
-        if (request is null)
-        {
-            // A notification or a response to us: nothing to answer.
-            return TypedResults.Accepted((string?)null);
-        }
-
-        if (request.Method != RequestMethods.Initialize
+        // Every message but initialize (notifications too) must carry a version we speak, if it carries one.
+        if (request?.Method != RequestMethods.Initialize
             && http.Request.Headers[McpProtocol.VersionHeader] is { Count: > 0 } version
             && !McpProtocol.SupportedVersions.Contains(version.ToString()))
         {
             return Write(
                 http,
-                McpDispatcher.Error(request.Id, McpErrorCode.InvalidRequest, $"Unsupported {McpProtocol.VersionHeader} '{Truncate(version.ToString())}'. Supported: {string.Join(", ", McpProtocol.SupportedVersions)}."),
+                McpDispatcher.Error(request?.Id ?? default, McpErrorCode.InvalidRequest, $"Unsupported {McpProtocol.VersionHeader} '{Truncate(version.ToString())}'. Supported: {string.Join(", ", McpProtocol.SupportedVersions)}."),
                 StatusCodes.Status400BadRequest);
+        }
+
+        if (request is null)
+        {
+            // A notification or a response to us: nothing to answer.
+            return TypedResults.Accepted((string?)null);
         }
 
         using var scope = logger.BeginScope(new Dictionary<string, object?>
@@ -133,7 +134,8 @@ public static class McpApi
 
     private static bool AcceptsOnlyEventStream(HttpRequest request)
     {
-        var accept = request.GetTypedHeaders().Accept;
+        // q=0 means "not acceptable", so such entries do not count.
+        var accept = request.GetTypedHeaders().Accept.Where(a => a.Quality is not 0).ToList();
         if (accept.Count == 0)
         {
             return false;

@@ -75,6 +75,37 @@ public sealed class McpClientTests(LocalHostFixture fixture)
     }
 
     [Fact]
+    public async Task OfficialClient_AcceptingOnlyEventStream_GetsTheSameResultsAsSse()
+    {
+        var (token, apiKey) = await ConnectedUser("Event Stream");
+        var pageId = Host.Notion.AddPage(apiKey, "Roadmap");
+
+        var result = await RunClient(token, "notion_search_pages", """{"query":"Roadmap"}""", acceptSseOnly: true);
+
+        var answered = result.GetProperty("exchanges").EnumerateArray()
+            .Where(e => e.GetProperty("method").GetString() == "POST" && e.GetProperty("status").GetInt32() == 200)
+            .ToList();
+        Assert.Equal(["initialize", "tools/list", "tools/call"], answered.Select(e => e.GetProperty("rpc").GetString()));
+        Assert.All(answered, e => Assert.StartsWith("text/event-stream", e.GetProperty("contentType").GetString(), StringComparison.Ordinal));
+        Assert.Equal(NotionToolCount, result.GetProperty("tools").GetArrayLength());
+        var call = result.GetProperty("call");
+        Assert.False(IsError(call), Text(call));
+        Assert.Contains(pageId, call.GetProperty("structuredContent").GetProperty("results").EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+    }
+
+    [Fact]
+    public async Task OfficialClient_InvalidToken_FailsBeforeInitializeWith401()
+    {
+        var forged = TestTokens.Custom(user: "user-" + Guid.NewGuid().ToString("N"), key: new string('x', 64));
+
+        var run = await RunClientProcess(forged);
+
+        Assert.True(run.ExitCode != 0, run.Describe());
+        Assert.Contains("AUTH_INVALID_TOKEN", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("protocolVersion", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OfficialClient_ReadPageContent_FollowsNotionPagination()
     {
         var (token, apiKey) = await ConnectedUser("Long Pages");
@@ -130,18 +161,25 @@ public sealed class McpClientTests(LocalHostFixture fixture)
         Assert.Contains("notion_does_not_exist", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
-    private async Task<JsonElement> RunClient(string token, string? tool = null, string? arguments = null)
+    private async Task<JsonElement> RunClient(string token, string? tool = null, string? arguments = null, bool acceptSseOnly = false)
     {
-        List<string> args = [Host.BaseAddress.ToString(), token];
+        var run = await RunClientProcess(token, tool, arguments, acceptSseOnly);
+        Assert.True(run.ExitCode == 0, run.Describe());
+        return run.Json;
+    }
+
+    private Task<NodeRun> RunClientProcess(string token, string? tool = null, string? arguments = null, bool acceptSseOnly = false)
+    {
+        List<string> args = acceptSseOnly ? ["--accept-sse-only"] : [];
+        args.Add(Host.BaseAddress.ToString());
+        args.Add(token);
         if (tool is not null)
         {
             args.Add(tool);
             args.Add(arguments ?? "{}");
         }
 
-        var run = await NodeScript.RunAsync("mcp-client.mjs", args);
-        Assert.True(run.ExitCode == 0, run.Describe());
-        return run.Json;
+        return NodeScript.RunAsync("mcp-client.mjs", args);
     }
 
     private async Task<(string Token, string ApiKey)> ConnectedUser(string workspace)

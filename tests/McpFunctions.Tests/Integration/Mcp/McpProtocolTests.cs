@@ -170,4 +170,22 @@ public sealed class McpProtocolTests(LocalHostFixture fixture)
         Assert.EndsWith("}\n\n", text, StringComparison.Ordinal);
         Assert.Contains("\"id\":7", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task NotificationWithUnsupportedVersionHeader_Returns400()
+    {
+        var (status, _, _) = await McpRpc.PostAsync(Host, Token(), """{"jsonrpc":"2.0","method":"notifications/initialized"}""",
+            r => r.Headers.Add("MCP-Protocol-Version", "1999-01-01"));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+    }
+
+    [Fact]
+    public async Task AcceptWithJsonAtQZero_AnswersAsSse()
+    {
+        var request = Host.Request(HttpMethod.Post, "/api/mcp", Token(), new StringContent("""{"jsonrpc":"2.0","id":8,"method":"ping"}""", Encoding.UTF8, "application/json"));
+        request.Headers.TryAddWithoutValidation("Accept", "application/json;q=0, text/event-stream");
+        using var response = await Host.Http.SendAsync(request);
+
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+    }
 }

@@ -77,7 +77,12 @@ public static class NodeScript
 /// <summary>One finished node run; <see cref="Json"/> is its last stdout line, parsed.</summary>
 public sealed record NodeRun(string Script, int ExitCode, string Stdout, string Stderr)
 {
-    public string Describe() => $"node {Script} exited {ExitCode}.\nstdout:\n{Stdout}\nstderr:\n{Stderr}";
+    private const int MaxShown = 8_000;
+
+    public string Describe() => $"node {Script} exited {ExitCode}.\nstdout:\n{Shorten(Stdout)}\nstderr:\n{Shorten(Stderr)}";
+
+    private static string Shorten(string text) =>
+        text.Length <= MaxShown ? text : $"{text[..(MaxShown / 2)]}\n…({text.Length - MaxShown} characters left out)…\n{text[^(MaxShown / 2)..]}";
 
     public JsonElement Json
     {
