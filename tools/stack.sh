@@ -51,7 +51,8 @@ _stack_alive() {
   local pid=$1 what=$2 state
   [[ -r /proc/$pid/stat ]] || return 1
   state=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -c1) || return 1
-  [[ $state != Z ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$what"
+  # The redirection itself fails if the process exits meanwhile: silence that too.
+  [[ $state != Z ]] && { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -qF -- "$what"
 }
 
 _stack_fail() { # STATE_DIR NAME: print the server's log, stop everything, fail

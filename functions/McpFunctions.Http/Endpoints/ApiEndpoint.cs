@@ -2,9 +2,11 @@ using McpFunctions.Adapters.Cosmos;
 using McpFunctions.Core.Connections;
 using McpFunctions.Core.Errors;
 using McpFunctions.Http.Auth;
+using McpFunctions.Http.Mcp;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace McpFunctions.Http.Endpoints;
 
@@ -25,8 +27,7 @@ public static class ApiEndpoint
         if (authentication.Caller is not { } caller)
         {
             logger.LogWarning("Rejected {Operation}: {AuthError}", operation, authentication.Error);
-            http.Response.Headers.WWWAuthenticate = $"Bearer error=\"{authentication.Error}\", error_description=\"{authentication.ErrorDescription}\"";
-            return Problems.Of(ErrorCode.AuthInvalidToken, authentication.ErrorDescription!);
+            return Unauthorized(http, authentication);
         }
 
         using var scope = logger.BeginScope(new Dictionary<string, object?>
@@ -38,6 +39,16 @@ public static class ApiEndpoint
             ["Operation"] = operation,
         });
         return await GuardAsync(http, logger, operation, () => handle(caller, http.RequestAborted));
+    }
+
+    /// <summary>401 with the RFC 6750 challenge, pointing MCP clients at our protected-resource metadata.</summary>
+    public static IResult Unauthorized(HttpContext http, Authentication authentication)
+    {
+        var options = http.RequestServices.GetRequiredService<IOptions<McpOptions>>().Value;
+        var metadata = ProtectedResourceApi.MetadataUrl(ProtectedResourceApi.PublicBase(http, options));
+        http.Response.Headers.WWWAuthenticate =
+            $"Bearer resource_metadata=\"{metadata}\", error=\"{authentication.Error}\", error_description=\"{authentication.ErrorDescription}\"";
+        return Problems.Of(ErrorCode.AuthInvalidToken, authentication.ErrorDescription!);
     }
 
     /// <summary>Maps failures to problem responses; used directly by anonymous endpoints.</summary>

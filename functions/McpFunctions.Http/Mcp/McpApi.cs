@@ -52,9 +52,7 @@ public static class McpApi
         if (authentication.Caller is not { } caller)
         {
             logger.LogWarning("Rejected MCP request: {AuthError}", authentication.Error);
-            http.Response.Headers.WWWAuthenticate =
-                $"Bearer resource_metadata=\"{ProtectedResourceApi.MetadataUrl(publicBase)}\", error=\"{authentication.Error}\", error_description=\"{authentication.ErrorDescription}\"";
-            return Problems.Of(ErrorCode.AuthInvalidToken, authentication.ErrorDescription!);
+            return ApiEndpoint.Unauthorized(http, authentication);
         }
 
         byte[] body;

@@ -62,4 +62,22 @@ public sealed class McpResilienceTests : IAsyncLifetime
         Assert.Equal(3, pages);
         Assert.Equal(21, names.Distinct().Count());
     }
+
+    [Fact]
+    public async Task ProviderFailingRepeatedly_OpensTheCircuit_AndCallsFailFastWithoutReachingIt()
+    {
+        var (token, _) = await ConnectedUserAsync(host, "Down");
+        host.Notion.FailNext(1000, 500);
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.True(IsError(await ToolAsync(host, token, "notion_get_bot_user")));
+        }
+
+        host.Notion.ClearRequests();
+        var result = await ToolAsync(host, token, "notion_get_bot_user");
+
+        Assert.True(IsError(result));
+        Assert.Contains("failing repeatedly", Text(result), StringComparison.Ordinal);
+        Assert.Equal(0, host.Notion.RequestCount);
+    }
 }

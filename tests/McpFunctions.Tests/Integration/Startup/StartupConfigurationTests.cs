@@ -1,0 +1,84 @@
+using McpFunctions.LocalHost;
+using McpFunctions.Tests.Fixtures;
+using Microsoft.Extensions.Configuration;
+
+namespace McpFunctions.Tests.Integration.Startup;
+
+/// <summary>Bad configuration stops startup with a message naming the setting (no servers needed).</summary>
+public sealed class StartupConfigurationTests
+{
+    private static Dictionary<string, string?> ValidSettings() => new()
+    {
+        ["COSMOS:accountEndpoint"] = "https://127.0.0.1:1/",
+        ["COSMOS:accountKey"] = "a2V5",
+        ["REDIS_CONNECTION_STRING"] = "127.0.0.1:1",
+        ["MCP_ENCRYPTION_KEY"] = Convert.ToBase64String(new byte[32]),
+        ["Auth:SigningKey"] = TestTokens.SigningKey,
+        ["Auth:Issuer"] = TestTokens.Issuer,
+        ["Auth:Audience"] = TestTokens.Audience,
+    };
+
+    [Theory]
+    [InlineData("MCP_ENCRYPTION_KEY", null, "MCP_ENCRYPTION_KEY is required outside Development")]
+    [InlineData("MCP_ENCRYPTION_KEY", "c2hvcnQ=", "MCP_ENCRYPTION_KEY")]
+    [InlineData("Auth:SigningKey", "too-short", "Auth:SigningKey must be at least 32 bytes")]
+    [InlineData("Auth:Audience", null, "Auth:Audience is required")]
+    [InlineData("COSMOS:accountEndpoint", null, "COSMOS__accountEndpoint is required")]
+    [InlineData("Providers:notion:BaseUrl", "ftp://example.com", "Providers:notion:BaseUrl")]
+    [InlineData("Providers:notion:TimeoutSeconds", "0", "Providers:notion:TimeoutSeconds")]
+    public void Production_BadSetting_FailsNamingIt(string setting, string? value, string expected)
+    {
+        var settings = ValidSettings();
+        settings[setting] = value;
+
+        var error = Assert.Throws<InvalidOperationException>(() => Create("Production", settings));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        if (value is { Length: > 3 })
+        {
+            Assert.DoesNotContain(value, error.Message.Replace(setting, "", StringComparison.Ordinal), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Development_WithoutEncryptionKey_StartsWithAGeneratedKey()
+    {
+        var settings = ValidSettings();
+        settings["MCP_ENCRYPTION_KEY"] = null;
+
+        await using var app = Create("Development", settings);
+
+        Assert.NotNull(app.Services.GetService(typeof(McpFunctions.Core.Credentials.IKeyRing)));
+    }
+
+    [Fact]
+    public void BrokenCatalogFile_FailsNamingFileAndField()
+    {
+        using var folder = new TempCatalog("""{"id":"broken","displayName":"B","auth":{"type":"api_key"},"api":{"baseUrl":"https://x.example","authHeader":{"name":"Authorization","value":"Bearer"}},"tools":[]}""");
+        var settings = ValidSettings();
+        settings["Providers:CatalogPath"] = folder.Path;
+
+        var error = Assert.Throws<InvalidOperationException>(() => Create("Production", settings));
+
+        Assert.Contains("broken.json", error.Message, StringComparison.Ordinal);
+        Assert.Contains("api.authHeader", error.Message, StringComparison.Ordinal);
+    }
+
+    private static Microsoft.AspNetCore.Builder.WebApplication Create(string environment, Dictionary<string, string?> settings) =>
+        LocalHostApp.Create(["--environment", environment], b => b.Configuration.AddInMemoryCollection(settings));
+}
+
+/// <summary>A temporary folder holding one catalog file, for <c>Providers:CatalogPath</c>.</summary>
+public sealed class TempCatalog : IDisposable
+{
+    public TempCatalog(string json, string fileName = "broken.json")
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "catalog-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path);
+        File.WriteAllText(System.IO.Path.Combine(Path, fileName), json);
+    }
+
+    public string Path { get; }
+
+    public void Dispose() => Directory.Delete(Path, recursive: true);
+}
