@@ -82,6 +82,26 @@ public static class McpFunctionsRegistration
 
     private static void AddKeyRing(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
+        services.AddSingleton<IHealthProbe, KeyRingHealthProbe>();
+        var source = configuration["KeyRing:Source"] ?? "Local";
+        if (source.Equals("KeyVault", StringComparison.OrdinalIgnoreCase))
+        {
+            var options = configuration.GetSection(KeyVaultKeyRingOptions.Section).Get<KeyVaultKeyRingOptions>();
+            if (options?.VaultUri is null)
+            {
+                throw new InvalidOperationException($"{KeyVaultKeyRingOptions.Section}__vaultUri is required when KeyRing:Source is KeyVault.");
+            }
+
+            services.AddSingleton<IKeyRing>(sp => KeyVaultKeyRing.Create(
+                options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<KeyVaultKeyRing>()));
+            return;
+        }
+
+        if (!source.Equals("Local", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException("KeyRing:Source must be KeyVault or Local.");
+        }
+
         var current = configuration[LocalKeyRing.SettingName];
         var previous = (configuration[LocalKeyRing.SettingName + "_PREVIOUS"] ?? "")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -110,7 +130,6 @@ public static class McpFunctionsRegistration
 
             return ring;
         });
-        services.AddSingleton<IHealthProbe, KeyRingHealthProbe>();
     }
 
     private static void AddStorage(this IServiceCollection services, IConfiguration configuration)
