@@ -36,8 +36,9 @@ public sealed class StartupConfigurationTests
         var error = Assert.Throws<InvalidOperationException>(() => Create("Production", settings));
 
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
-        if (value is { Length: > 3 })
+        if (value is { Length: > 3 } && setting is "MCP_ENCRYPTION_KEY" or "Auth:SigningKey")
         {
+            // A secret's value must never be echoed, even a wrong one.
             Assert.DoesNotContain(value, error.Message.Replace(setting, "", StringComparison.Ordinal), StringComparison.Ordinal);
         }
     }
