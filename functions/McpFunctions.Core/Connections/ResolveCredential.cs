@@ -52,22 +52,41 @@ public sealed class ResolveCredential(
         }
 
         var touched = stored.Connection with { LastUsedAt = now };
-        if (await store.TryReplaceAsync(touched, stored.ETag, cancellationToken) is null)
+        try
         {
-            // Lost a race: someone else wrote the document (maybe this very timestamp); use is approximate by design.
-            logger.LogDebug("Skipped lastUsedAt for {Provider} account {Account}: document changed", stored.Connection.Key.Provider, stored.Connection.Key.Account);
+            if (await store.TryReplaceAsync(touched, stored.ETag, cancellationToken) is null)
+            {
+                // Lost a race: someone else wrote the document (maybe this very timestamp); use is approximate by design.
+                logger.LogDebug("Skipped lastUsedAt for {Provider} account {Account}: document changed", stored.Connection.Key.Provider, stored.Connection.Key.Account);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Bookkeeping only: a storage hiccup here must not fail a tool call that already succeeded.
+            logger.LogWarning(ex, "Could not record lastUsedAt for {Provider} account {Account}", stored.Connection.Key.Provider, stored.Connection.Key.Account);
         }
     }
 
     /// <summary>The provider refused the stored API key: mark the connection, unless it was replaced meanwhile.</summary>
     public async Task MarkRejectedAsync(StoredConnection used, CancellationToken cancellationToken)
     {
-        var marked = await store.UpdateAsync(
-            used.Connection.Key,
-            current => current.Credential == used.Connection.Credential && current.Status == ConnectionStatus.Active
-                ? current with { Status = ConnectionStatus.NeedsReauth }
-                : null,
-            cancellationToken);
+        StoredConnection? marked;
+        try
+        {
+            marked = await store.UpdateAsync(
+                used.Connection.Key,
+                current => current.Credential == used.Connection.Credential && current.Status == ConnectionStatus.Active
+                    ? current with { Status = ConnectionStatus.NeedsReauth }
+                    : null,
+                cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The caller still learns of the rejection from the provider's 401; the mark is retried on the next 401.
+            logger.LogWarning(ex, "Could not mark {Provider} account {Account} needs_reauth", used.Connection.Key.Provider, used.Connection.Key.Account);
+            return;
+        }
+
         if (marked is not null)
         {
             logger.LogWarning("{Provider} rejected the stored credential of account {Account}: marked needs_reauth", used.Connection.Key.Provider, used.Connection.Key.Account);
