@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
 using McpFunctions.Core.Errors;
@@ -105,17 +106,25 @@ public sealed class HttpProviderClient(IHttpClientFactory httpClients, Resilienc
         }
 
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+        // Sized from Content-Length when given; the read chunk is pooled (this runs on every tool call).
+        var buffer = new MemoryStream((int)(response.Content.Headers.ContentLength ?? 4096));
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
         {
-            if (buffer.Length + read > cap)
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
             {
-                throw TooLarge(provider);
-            }
+                if (buffer.Length + read > cap)
+                {
+                    throw TooLarge(provider);
+                }
 
-            buffer.Write(chunk, 0, read);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
 
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
