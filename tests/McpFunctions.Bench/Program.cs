@@ -1,0 +1,256 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using McpFunctions.Adapters.Cosmos;
+using McpFunctions.Adapters.KeyRing;
+using McpFunctions.Bench;
+using McpFunctions.Core.Connections;
+using McpFunctions.Http.Auth;
+using McpFunctions.StandIns.Notion;
+
+// ./bench.sh runs this with the local stack's settings in the environment (tools/stack.sh).
+var settings = BenchSettings.Parse(args);
+string Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v
+    ? v
+    : throw new InvalidOperationException($"{name} is not set: run through ./bench.sh (it starts the local stack).");
+void Say(string text) => Console.Error.WriteLine($"bench: {text}");
+
+var cosmosEndpoint = Env("COSMOS__accountEndpoint");
+var cosmosKey = Env("COSMOS__accountKey");
+var redis = Env("REDIS_CONNECTION_STRING");
+var outputDir = Path.GetDirectoryName(settings.OutputPath)!;
+Directory.CreateDirectory(outputDir);
+
+var started = DateTimeOffset.UtcNow;
+var databaseName = "bench-" + Guid.NewGuid().ToString("N")[..12];
+var encryptionKey = LocalKeyRing.GenerateBase64Key();
+var auth = new AuthOptions
+{
+    SigningKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
+    Issuer = "mcpfunctions-bench",
+    Audience = "mcpfunctions",
+};
+var caller = new Caller("bench-tenant", "bench-user");
+var jwt = DevelopmentTokens.Mint(auth, caller.UserId, caller.TenantId, TimeSpan.FromHours(1), DateTimeOffset.UtcNow);
+
+await using var notion = await NotionStandIn.StartAsync();
+var notionKey = notion.AddIntegration("Bench Workspace", "Bench Bot");
+Say($"Notion stand-in on {notion.BaseUrl}");
+
+var environment = new Dictionary<string, string>
+{
+    ["ASPNETCORE_ENVIRONMENT"] = "Production",
+    ["MCP_ENCRYPTION_KEY"] = encryptionKey,
+    ["Auth__SigningKey"] = auth.SigningKey,
+    ["Auth__Issuer"] = auth.Issuer,
+    ["Auth__Audience"] = auth.Audience,
+    ["COSMOS__accountEndpoint"] = cosmosEndpoint,
+    ["COSMOS__accountKey"] = cosmosKey,
+    ["COSMOS__trustLoopbackCertificate"] = Environment.GetEnvironmentVariable("COSMOS__trustLoopbackCertificate") ?? "true",
+    ["COSMOS__databaseName"] = databaseName,
+    ["REDIS_CONNECTION_STRING"] = redis,
+    ["Providers__notion__BaseUrl"] = notion.BaseUrl.ToString(),
+    ["Logging__LogLevel__Default"] = "Warning",
+};
+foreach (var (name, value) in settings.HostEnvironment)
+{
+    environment[name] = value;
+}
+
+var hostLog = Path.Combine(outputDir, "localhost.log");
+await using var host = await LocalHostProcess.StartAsync(settings.LocalHostDll, environment, hostLog, TimeSpan.FromSeconds(60));
+var startRss = ProcStat.RssBytes(host.Pid) ?? 0;
+Say($"LocalHost pid {host.Pid} on {host.BaseAddress} (log {hostLog}), RSS {startRss / 1048576.0:0.0} MB");
+
+// The most resident memory seen, sampled through the whole run.
+long maxSampledRss = startRss;
+using var stopSampling = new CancellationTokenSource();
+var rssSampler = Task.Run(async () =>
+{
+    while (!stopSampling.IsCancellationRequested)
+    {
+        if (ProcStat.RssBytes(host.Pid) is { } rss && rss > Interlocked.Read(ref maxSampledRss))
+        {
+            Interlocked.Exchange(ref maxSampledRss, rss);
+        }
+
+        try
+        {
+            await Task.Delay(200, stopSampling.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+});
+
+// The user connects their Notion integration key, as a client would.
+using (var http = new HttpClient { BaseAddress = host.BaseAddress })
+using (var connect = new HttpRequestMessage(HttpMethod.Post, "api/mcp/notion/connect"))
+{
+    connect.Headers.Authorization = new("Bearer", jwt);
+    connect.Content = new StringContent($$"""{"api_key":"{{notionKey}}"}""", Encoding.UTF8, "application/json");
+    using var response = await http.SendAsync(connect);
+    if (response.StatusCode != HttpStatusCode.OK)
+    {
+        throw new InvalidOperationException($"Connecting Notion failed: HTTP {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+}
+
+using var targets = new Targets(notion.BaseUrl, host.BaseAddress, notionKey, jwt);
+var firstCall = await targets.ToolCallTextAsync(CancellationToken.None);
+Say($"first tools/call: {(firstCall.Length > 240 ? firstCall[..240] + "…" : firstCall)}");
+if (await targets.ToolCallAsync(CancellationToken.None) is { } broken)
+{
+    throw new InvalidOperationException($"tools/call does not work: {broken}");
+}
+
+using var splits = new Splits(
+    new CosmosOptions
+    {
+        AccountEndpoint = new Uri(cosmosEndpoint),
+        AccountKey = cosmosKey,
+        DatabaseName = databaseName,
+        TrustLoopbackCertificate = true,
+    },
+    encryptionKey,
+    auth,
+    caller.KeyFor("notion", ConnectionKey.DefaultAccount));
+
+var probes = new List<CpuProbe> { new(Report.LocalHostCpu, host.Pid) };
+if (int.TryParse(Environment.GetEnvironmentVariable("BENCH_COSMOS_PID"), CultureInfo.InvariantCulture, out var cosmosPid) && ProcStat.CpuTime(cosmosPid) is not null)
+{
+    probes.Add(new(Report.CosmosCpu, cosmosPid));
+}
+
+probes.Add(new(Report.BenchCpu, Environment.ProcessId));
+
+var runs = new List<LoadResult>();
+var lastUsedWrites = new Dictionary<int, int>();
+
+// Prime: JIT tiering, connection pools and caches settle before anything is measured.
+Say($"prime: tools/call with {settings.Callers.Max()} callers and direct calls for {settings.Prime.TotalSeconds:0.#} s (not recorded)");
+await Task.WhenAll(
+    LoadRunner.RunAsync("prime", settings.Callers.Max(), settings.Prime, TimeSpan.FromMilliseconds(1), targets.ToolCallAsync, []),
+    LoadRunner.RunAsync("prime", 2, settings.Prime, TimeSpan.FromMilliseconds(1), targets.DirectAsync, []));
+var warmRss = ProcStat.RssBytes(host.Pid) ?? 0;
+
+foreach (var callers in settings.Callers)
+{
+    runs.Add(await RunAsync(Report.Direct, callers, settings.Duration, targets.DirectAsync));
+
+    var before = await splits.LastUsedAtAsync();
+    runs.Add(await RunAsync(Report.ToolCall, callers, settings.Duration, targets.ToolCallAsync));
+    var after = await splits.LastUsedAtAsync();
+    // At most one write per minute per connection: count minutes crossed, at least one if it changed.
+    lastUsedWrites[callers] = before == after ? 0 : Math.Max(1, (int)((after - before)?.TotalMinutes ?? 1));
+
+    runs.Add(await RunAsync(Report.Ping, callers, settings.PingDuration, targets.PingAsync));
+}
+
+var afterRunsRss = ProcStat.RssBytes(host.Pid) ?? 0;
+
+var delayedRuns = new List<LoadResult>();
+if (settings.ProviderDelay > TimeSpan.Zero)
+{
+    // Not the target's workload: a provider that takes as long as a real API, where we add our time but not our throughput limit.
+    notion.ResponseDelay = settings.ProviderDelay;
+    var callers = settings.Callers.Max();
+    delayedRuns.Add(await RunAsync(Report.Direct, callers, settings.PingDuration, targets.DirectAsync));
+    delayedRuns.Add(await RunAsync(Report.ToolCall, callers, settings.PingDuration, targets.ToolCallAsync));
+    notion.ResponseDelay = TimeSpan.Zero;
+}
+
+Say("timeline: 2000 calls one at a time, cut where the stand-in received the provider request");
+var timelines = new List<Timeline>
+{
+    await Timeline.MeasureAsync(Report.Direct, notion, targets.DirectAsync, 2000),
+    await Timeline.MeasureAsync(Report.ToolCall, notion, targets.ToolCallAsync, 2000),
+};
+
+// What the local Cosmos server sustains alone, with as many callers as the busiest run.
+runs.Add(await RunAsync(Report.CosmosRead, settings.Callers.Max(), settings.PingDuration, splits.PointReadAsync));
+
+Say("anatomy: the LocalHost's layers in-process, 4 callers each");
+IReadOnlyList<LoadResult> anatomy;
+await using (var layers = Anatomy.Create(environment, caller, notionKey, notion.BaseUrl))
+{
+    anatomy = await layers.MeasureAsync(4, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(2));
+}
+
+Say("timing the steps in-process");
+var splitTimings = await splits.MeasureAsync(jwt, settings.PingDuration);
+await stopSampling.CancelAsync();
+await rssSampler;
+var peakRss = ProcStat.PeakRssBytes(host.Pid) ?? 0;
+
+var report = new Report
+{
+    Started = started,
+    Machine = await MachineAsync(),
+    Settings = settings,
+    Runs = runs,
+    Memory = new Memory(startRss, warmRss, afterRunsRss, Interlocked.Read(ref maxSampledRss), peakRss),
+    LastUsedWrites = lastUsedWrites,
+    Splits = splitTimings,
+    Timelines = timelines,
+    Anatomy = anatomy,
+    DelayedRuns = delayedRuns,
+    CacheSeconds = environment.TryGetValue("Cache__ConnectionSeconds", out var ttl) && double.TryParse(ttl, CultureInfo.InvariantCulture, out var seconds)
+        ? seconds
+        : new McpFunctions.Adapters.Caching.ConnectionCacheOptions().ConnectionSeconds,
+};
+var markdown = report.Render();
+await File.WriteAllTextAsync(settings.OutputPath, markdown);
+Console.Out.Write(markdown);
+Say($"results written to {settings.OutputPath}");
+
+try
+{
+    await splits.DeleteDatabaseAsync();
+}
+catch (Exception ex)
+{
+    Say($"could not delete database {databaseName}: {ex.Message}");
+}
+
+return report.Valid ? 0 : 1;
+
+async Task<LoadResult> RunAsync(string target, int callers, TimeSpan duration, BenchCall call, Action? onMeasureStart = null)
+{
+    Say($"{target}, {callers} caller(s): {settings.Warmup.TotalSeconds:0.#} s warm-up + {duration.TotalSeconds:0.#} s");
+    notion.ClearRequests();
+    var result = await LoadRunner.RunAsync(target, callers, settings.Warmup, duration, call, probes, onMeasureStart);
+    notion.ClearRequests();
+    Say($"  {result.Count} ok, {result.Failures} failed, {result.Throughput:0} req/s, p50 {result.PercentileMs(50):0.000} ms, p99 {result.PercentileMs(99):0.000} ms"
+        + (result.FirstFailure is { } f ? $"; first failure: {f}" : ""));
+    return result;
+}
+
+static async Task<Machine> MachineAsync()
+{
+    var cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+    var memKb = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+    string sdk;
+    try
+    {
+        using var dotnet = Process.Start(new ProcessStartInfo("dotnet", "--version") { RedirectStandardOutput = true, UseShellExecute = false })!;
+        sdk = (await dotnet.StandardOutput.ReadToEndAsync()).Trim();
+        await dotnet.WaitForExitAsync();
+    }
+    catch (System.ComponentModel.Win32Exception)
+    {
+        sdk = "unknown";
+    }
+
+    return new Machine(
+        Environment.ProcessorCount,
+        cpu,
+        long.Parse(memKb, CultureInfo.InvariantCulture) * 1024,
+        sdk,
+        RuntimeInformation.FrameworkDescription,
+        RuntimeInformation.OSDescription);
+}
