@@ -59,7 +59,7 @@ public sealed class KeyVaultStandIn : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<string, SecretHistory> _secrets = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<KeyVaultRequest> _requests = [];
-    private readonly Queue<Fault> _faults = new();
+    private readonly FaultQueue _faults = new();
     private int _pageSize = MaxPageSize;
     private volatile bool _offline;
     private int _disposed;
@@ -218,23 +218,7 @@ public sealed class KeyVaultStandIn : IAsyncDisposable
     /// </summary>
     public void FailNext(int count, int status, TimeSpan? retryAfter = null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        ArgumentOutOfRangeException.ThrowIfLessThan(status, 400);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(status, 599);
-        if (retryAfter is { } r)
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(r, TimeSpan.Zero, nameof(retryAfter));
-        }
-
-        if (count == 0)
-        {
-            return;
-        }
-
-        lock (_gate)
-        {
-            _faults.Enqueue(new Fault(status, status == 429 ? retryAfter ?? TimeSpan.FromSeconds(1) : retryAfter) { Remaining = count });
-        }
+        _faults.Add(count, status, retryAfter);
     }
 
     public void ClearRequests()
@@ -280,12 +264,12 @@ public sealed class KeyVaultStandIn : IAsyncDisposable
         var receivedAt = DateTimeOffset.UtcNow;
 
         Reply reply;
-        Fault? fault = null;
+        InjectedFault? fault = null;
         if (!_offline)
         {
             lock (_gate)
             {
-                fault = TakeFault();
+                fault = _faults.TakeNext();
             }
         }
 
@@ -556,20 +540,6 @@ public sealed class KeyVaultStandIn : IAsyncDisposable
         $"A secret with (name/id) {nameOrId} was not found in this key vault. If you recently deleted this secret you may be able "
         + "to recover it using the correct recovery command.");
 
-    private Fault? TakeFault()
-    {
-        if (!_faults.TryPeek(out var fault))
-        {
-            return null;
-        }
-
-        if (--fault.Remaining == 0)
-        {
-            _faults.Dequeue();
-        }
-
-        return fault;
-    }
 
     // ---------------------------------------------------------------- helpers
 
@@ -724,12 +694,4 @@ public sealed class KeyVaultStandIn : IAsyncDisposable
         public string? InnerCode { get; } = innerCode;
     }
 
-    private sealed class Fault(int status, TimeSpan? retryAfter)
-    {
-        public int Status { get; } = status;
-
-        public TimeSpan? RetryAfter { get; } = retryAfter;
-
-        public int Remaining { get; set; }
-    }
 }

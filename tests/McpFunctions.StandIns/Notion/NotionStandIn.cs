@@ -36,7 +36,7 @@ public sealed class NotionStandIn : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gate = new();
     private readonly List<RecordedRequest> _requests = [];
-    private readonly Queue<Fault> _faults = new();
+    private readonly FaultQueue _faults = new();
     private long _delayTicks;
     private int _disposed;
 
@@ -166,23 +166,7 @@ public sealed class NotionStandIn : IAsyncDisposable
     /// </summary>
     public void FailNext(int count, int status, TimeSpan? retryAfter = null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        ArgumentOutOfRangeException.ThrowIfLessThan(status, 400);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(status, 599);
-        if (retryAfter is { } r)
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(r, TimeSpan.Zero, nameof(retryAfter));
-        }
-
-        if (count == 0)
-        {
-            return;
-        }
-
-        lock (_gate)
-        {
-            _faults.Enqueue(new Fault(status, status == 429 ? retryAfter ?? TimeSpan.FromSeconds(1) : retryAfter) { Remaining = count });
-        }
+        _faults.Add(count, status, retryAfter);
     }
 
     /// <summary>Forgets the recorded requests (and resets <see cref="RequestCount"/>).</summary>
@@ -243,11 +227,11 @@ public sealed class NotionStandIn : IAsyncDisposable
             body,
             DateTimeOffset.UtcNow);
 
-        Fault? fault;
+        InjectedFault? fault;
         lock (_gate)
         {
             _requests.Add(recorded);
-            fault = TakeFault();
+            fault = _faults.TakeNext();
         }
 
         var delay = ResponseDelay;
@@ -368,20 +352,6 @@ public sealed class NotionStandIn : IAsyncDisposable
         }
     }
 
-    private Fault? TakeFault()
-    {
-        if (!_faults.TryPeek(out var fault))
-        {
-            return null;
-        }
-
-        if (--fault.Remaining == 0)
-        {
-            _faults.Dequeue();
-        }
-
-        return fault;
-    }
 
     private static (string Code, string Message) FaultError(int status) => status switch
     {
@@ -397,12 +367,4 @@ public sealed class NotionStandIn : IAsyncDisposable
         _ => ("internal_server_error", "Unexpected error occurred."),
     };
 
-    private sealed class Fault(int status, TimeSpan? retryAfter)
-    {
-        public int Status { get; } = status;
-
-        public TimeSpan? RetryAfter { get; } = retryAfter;
-
-        public int Remaining { get; set; }
-    }
 }
