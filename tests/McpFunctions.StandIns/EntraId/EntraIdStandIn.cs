@@ -39,15 +39,13 @@ public sealed class EntraIdStandIn : IAsyncDisposable
         app.MapGet("/.well-known/openid-configuration", (Delegate)standIn.Discovery);
         app.MapGet("/discovery/keys", (Delegate)standIn.Keys);
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        standIn.Issuer = new Uri(address.TrimEnd('/') + "/");
+        standIn.Issuer = StandInHosting.BaseUrl(app, "http");
         return standIn;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await app.StopAsync();
-        await app.DisposeAsync();
+        await StandInHosting.StopAndDisposeAsync(app);
         key.Dispose();
     }
 

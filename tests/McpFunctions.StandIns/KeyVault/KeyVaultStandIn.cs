@@ -153,9 +153,7 @@ public sealed class KeyVaultStandIn : IAsyncDisposable
         try
         {
             await app.StartAsync(ct);
-            var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
-            var port = new Uri(addresses.First()).Port;
-            standIn.VaultUri = new Uri($"https://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
+            standIn.VaultUri = StandInHosting.BaseUrl(app, "https");
             return standIn;
         }
         catch
@@ -236,19 +234,7 @@ public sealed class KeyVaultStandIn : IAsyncDisposable
             return;
         }
 
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
-        {
-            try
-            {
-                await _app.StopAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                // Shutdown took too long; disposing below aborts what is left.
-            }
-        }
-
-        await _app.DisposeAsync();
+        await StandInHosting.StopAndDisposeAsync(_app);
         _certificate.Dispose();
     }
 

@@ -109,9 +109,7 @@ public sealed class NotionStandIn : IAsyncDisposable
         try
         {
             await app.StartAsync(ct);
-            var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
-            var port = new Uri(addresses.First()).Port;
-            standIn.BaseUrl = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
+            standIn.BaseUrl = StandInHosting.BaseUrl(app, "http");
             return standIn;
         }
         catch
@@ -186,19 +184,7 @@ public sealed class NotionStandIn : IAsyncDisposable
         }
 
         await _stopping.CancelAsync();
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
-        {
-            try
-            {
-                await _app.StopAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                // Shutdown took too long; disposing below aborts what is left.
-            }
-        }
-
-        await _app.DisposeAsync();
+        await StandInHosting.StopAndDisposeAsync(_app);
         _stopping.Dispose();
     }
 
