@@ -140,8 +140,8 @@ public static class McpFunctionsRegistration
             throw new InvalidOperationException("COSMOS__accountEndpoint is required (the Cosmos DB account endpoint URL).");
         }
 
-        services.AddSingleton(_ => new CosmosContainers(
-            Microsoft.Extensions.Options.Options.Create(configuration.GetSection(CosmosOptions.Section).Get<CosmosOptions>()!),
+        services.AddSingleton(sp => new CosmosContainers(
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<CosmosOptions>>(),
             McpJsonContext.Default.Options));
         services.AddSingleton<IHealthProbe>(sp => sp.GetRequiredService<CosmosContainers>());
         services.AddSingleton(sp => new CosmosConnectionStore(
