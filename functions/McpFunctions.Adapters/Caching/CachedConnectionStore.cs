@@ -72,6 +72,20 @@ public sealed class CachedConnectionStore : IConnectionStore, IDisposable
         return stored;
     }
 
+    public async Task<StoredConnection?> ReadLatestAsync(ConnectionKey key, CancellationToken cancellationToken)
+    {
+        entries.TryRemove(CacheKey(key), out _);
+        return await inner.ReadLatestAsync(key, cancellationToken);
+    }
+
+    public Task<QueryPage> QueryDueForRefreshAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
+        inner.QueryDueForRefreshAsync(now, limit, cancellationToken);
+
+    public Task<QueryPage> QueryNotUnderKeyAsync(string keyId, int limit, CancellationToken cancellationToken) =>
+        inner.QueryNotUnderKeyAsync(keyId, limit, cancellationToken);
+
+    public Task<IReadOnlyDictionary<string, int>> CountByKeyAsync(CancellationToken cancellationToken) => inner.CountByKeyAsync(cancellationToken);
+
     public Task<IReadOnlyList<StoredConnection>> ListAsync(string tenantId, string userId, CancellationToken cancellationToken) =>
         inner.ListAsync(tenantId, userId, cancellationToken);
 

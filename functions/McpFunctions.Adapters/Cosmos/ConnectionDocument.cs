@@ -47,6 +47,12 @@ public sealed record ConnectionDocument
 
     public long? NextRefreshAttemptAt { get; init; }
 
+    public long? RefreshTokenExpiresAt { get; init; }
+
+    public RefreshLeaseDocument? RefreshLease { get; init; }
+
+    public string? LastRefreshError { get; init; }
+
     /// <summary>Set by Cosmos on read; never written by us.</summary>
     [JsonPropertyName("_etag")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -72,6 +78,9 @@ public sealed record ConnectionDocument
         LastRefreshedAt = c.LastRefreshedAt?.ToUnixTimeSeconds(),
         RefreshFailureCount = c.RefreshFailureCount,
         NextRefreshAttemptAt = c.NextRefreshAttemptAt?.ToUnixTimeSeconds(),
+        RefreshTokenExpiresAt = c.RefreshTokenExpiresAt?.ToUnixTimeSeconds(),
+        RefreshLease = c.RefreshLease is { } lease ? new RefreshLeaseDocument(lease.Owner, lease.Until.ToUnixTimeMilliseconds()) : null,
+        LastRefreshError = c.LastRefreshError,
     };
 
     public StoredConnection ToStored() => new(
@@ -88,13 +97,19 @@ public sealed record ConnectionDocument
             FromEpoch(RefreshAfter),
             FromEpoch(LastRefreshedAt),
             RefreshFailureCount,
-            FromEpoch(NextRefreshAttemptAt)),
+            FromEpoch(NextRefreshAttemptAt),
+            FromEpoch(RefreshTokenExpiresAt),
+            RefreshLease is { } lease ? new RefreshLease(lease.Owner, DateTimeOffset.FromUnixTimeMilliseconds(lease.UntilMs)) : null,
+            LastRefreshError),
         ETag ?? throw new InvalidOperationException("A document read from Cosmos DB has no _etag."));
 
     private static DateTimeOffset FromEpoch(long seconds) => DateTimeOffset.FromUnixTimeSeconds(seconds);
 
     private static DateTimeOffset? FromEpoch(long? seconds) => seconds is { } s ? DateTimeOffset.FromUnixTimeSeconds(s) : null;
 }
+
+/// <summary>A refresh lease; milliseconds because leases are seconds long.</summary>
+public sealed record RefreshLeaseDocument(string Owner, long UntilMs);
 
 /// <summary>One page of a Cosmos query as the gateway returns it.</summary>
 public sealed record CosmosFeedPage<T>([property: JsonPropertyName("Documents")] IReadOnlyList<T> Documents);

@@ -93,6 +93,66 @@ public sealed class CosmosConnectionStore(
         return true;
     }
 
+    public Task<QueryPage> QueryDueForRefreshAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        // TOP takes a literal: the emulator-compatible servers we test on do not accept a parameter there.
+        var query = new QueryDefinition(
+                $"SELECT TOP {limit} * FROM c WHERE c.authType = 'oauth2' AND c.status = 'active' AND c.refreshAfter <= @now "
+                + "AND (NOT IS_DEFINED(c.nextRefreshAttemptAt) OR IS_NULL(c.nextRefreshAttemptAt) OR c.nextRefreshAttemptAt <= @now) "
+                + "ORDER BY c.refreshAfter")
+            .WithParameter("@now", now.ToUnixTimeSeconds());
+        return QueryAsync(query, limit, cancellationToken);
+    }
+
+    public Task<QueryPage> QueryNotUnderKeyAsync(string keyId, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var query = new QueryDefinition($"SELECT TOP {limit} * FROM c WHERE c.credential.keyId != @keyId").WithParameter("@keyId", keyId);
+        return QueryAsync(query, limit, cancellationToken);
+    }
+
+    public async Task<IReadOnlyDictionary<string, int>> CountByKeyAsync(CancellationToken cancellationToken)
+    {
+        // GROUP BY would do this server-side, but the local Cosmos-compatible server lacks it; key ids are
+        // tiny and this is an operator's path, so counting the projected ids here is cheap enough.
+        var container = await containers.ConnectionsAsync(cancellationToken);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        using var iterator = container.GetItemQueryStreamIterator(new QueryDefinition("SELECT VALUE c.credential.keyId FROM c"));
+        while (iterator.HasMoreResults)
+        {
+            using var response = await iterator.ReadNextAsync(cancellationToken);
+            EnsureSuccess(response, "query");
+            using var page = await JsonDocument.ParseAsync(response.Content, cancellationToken: cancellationToken);
+            foreach (var keyId in page.RootElement.GetProperty("Documents").EnumerateArray())
+            {
+                var id = keyId.GetString() ?? "";
+                counts[id] = counts.GetValueOrDefault(id) + 1;
+            }
+        }
+
+        return counts;
+    }
+
+    private async Task<QueryPage> QueryAsync(QueryDefinition query, int limit, CancellationToken cancellationToken)
+    {
+        var container = await containers.ConnectionsAsync(cancellationToken);
+        var results = new List<StoredConnection>();
+        var charge = 0.0;
+        using var iterator = container.GetItemQueryStreamIterator(query, requestOptions: new QueryRequestOptions { MaxItemCount = limit });
+        while (iterator.HasMoreResults && results.Count < limit)
+        {
+            using var response = await iterator.ReadNextAsync(cancellationToken);
+            EnsureSuccess(response, "query");
+            charge += response.Headers.RequestCharge;
+            var page = await JsonSerializer.DeserializeAsync(response.Content, pageType, cancellationToken)
+                ?? throw new InvalidOperationException("Cosmos DB returned an empty query page.");
+            results.AddRange(page.Documents.Select(d => d.ToStored()));
+        }
+
+        return new QueryPage(results, charge);
+    }
+
     private MemoryStream Serialize(Connection connection) =>
         new(JsonSerializer.SerializeToUtf8Bytes(ConnectionDocument.From(connection), documentType));
 

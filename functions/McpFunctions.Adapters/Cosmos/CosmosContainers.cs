@@ -11,6 +11,12 @@ public sealed class CosmosContainers : IHealthProbe, IDisposable
 {
     public const string ConnectionsContainer = "connections";
 
+    /// <summary>Started authorizations and pending completions; TTL deletes leftovers (every item carries its own <c>ttl</c>).</summary>
+    public const string OAuthStatesContainer = "oauth_states";
+
+    /// <summary>The webhook outbox: events kept until delivered.</summary>
+    public const string WebhooksContainer = "webhooks";
+
     private readonly CosmosOptions options;
     private readonly CosmosClient client;
     private readonly SemaphoreSlim initLock = new(1, 1);
@@ -53,6 +59,18 @@ public sealed class CosmosContainers : IHealthProbe, IDisposable
         return client.GetContainer(options.DatabaseName, ConnectionsContainer);
     }
 
+    public async Task<Container> OAuthStatesAsync(CancellationToken cancellationToken)
+    {
+        await EnsureCreatedAsync(cancellationToken);
+        return client.GetContainer(options.DatabaseName, OAuthStatesContainer);
+    }
+
+    public async Task<Container> WebhooksAsync(CancellationToken cancellationToken)
+    {
+        await EnsureCreatedAsync(cancellationToken);
+        return client.GetContainer(options.DatabaseName, WebhooksContainer);
+    }
+
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         if (initialized || !options.CreateIfMissing)
@@ -67,6 +85,11 @@ public sealed class CosmosContainers : IHealthProbe, IDisposable
             {
                 var database = (await client.CreateDatabaseIfNotExistsAsync(options.DatabaseName, cancellationToken: cancellationToken)).Database;
                 await database.CreateContainerIfNotExistsAsync(new ContainerProperties(ConnectionsContainer, "/pk"), cancellationToken: cancellationToken);
+                // TTL on, no default expiry: each item says its own lifetime in "ttl" (Cosmos deletes it then).
+                await database.CreateContainerIfNotExistsAsync(
+                    new ContainerProperties(OAuthStatesContainer, "/id") { DefaultTimeToLive = -1 }, cancellationToken: cancellationToken);
+                await database.CreateContainerIfNotExistsAsync(
+                    new ContainerProperties(WebhooksContainer, "/id") { DefaultTimeToLive = -1 }, cancellationToken: cancellationToken);
                 initialized = true;
             }
         }

@@ -7,6 +7,9 @@ public interface IConnectionStore
 {
     Task<StoredConnection?> ReadAsync(ConnectionKey key, CancellationToken cancellationToken);
 
+    /// <summary>Reads past any cache: for decisions that must see the newest version (refreshing a token).</summary>
+    Task<StoredConnection?> ReadLatestAsync(ConnectionKey key, CancellationToken cancellationToken) => ReadAsync(key, cancellationToken);
+
     Task<IReadOnlyList<StoredConnection>> ListAsync(string tenantId, string userId, CancellationToken cancellationToken);
 
     /// <summary>Creates the document; returns null when one already exists.</summary>
@@ -17,4 +20,17 @@ public interface IConnectionStore
 
     /// <summary>Deletes the document; returns false when there was none.</summary>
     Task<bool> DeleteAsync(ConnectionKey key, CancellationToken cancellationToken);
+
+    /// <summary>Active OAuth connections whose <c>refreshAfter</c> and next attempt time have passed, soonest first, at most <paramref name="limit"/>.</summary>
+    /// <remarks>Cross-partition, index-served: the cost follows the number due, not the number stored.</remarks>
+    Task<QueryPage> QueryDueForRefreshAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Connections whose credential is sealed under a key other than <paramref name="keyId"/>, at most <paramref name="limit"/>.</summary>
+    Task<QueryPage> QueryNotUnderKeyAsync(string keyId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>How many credentials are sealed under each key id (an operator's view of a rotation's progress).</summary>
+    Task<IReadOnlyDictionary<string, int>> CountByKeyAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>The documents a query returned and what the query cost (request units as the store reports them; 0 when it does not).</summary>
+public sealed record QueryPage(IReadOnlyList<StoredConnection> Items, double RequestCharge);

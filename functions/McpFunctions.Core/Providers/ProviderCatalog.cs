@@ -107,12 +107,38 @@ public sealed partial class ProviderCatalog
             Require(file, "auth.identity.path", identity.Path?.StartsWith('/') == true, "must start with '/'");
         }
 
+        Require(file, "auth.oauth", p.Auth.Type != Connections.AuthType.OAuth2 || p.Auth.OAuth is not null, "is required when auth.type is oauth2");
+        if (p.Auth.OAuth is { } oauth)
+        {
+            ValidateOAuth(file, oauth);
+        }
+
         Require(file, "tools", p.Tools is not null, "is required (may be empty)");
         for (var i = 0; i < p.Tools!.Count; i++)
         {
             ValidateTool(file, $"tools[{i}]", p.Tools[i]);
         }
     }
+
+    private static void ValidateOAuth(string file, OAuthSettings oauth)
+    {
+        Require(file, "auth.oauth.authorizeUrl", IsEndpoint(oauth.AuthorizeUrl), "must be an absolute https URL or a path under api.baseUrl");
+        Require(file, "auth.oauth.tokenUrl", IsEndpoint(oauth.TokenUrl), "must be an absolute https URL or a path under api.baseUrl");
+        Require(file, "auth.oauth.clientAuth", oauth.ClientAuth is OAuthSettings.ClientSecretBasic or OAuthSettings.ClientSecretPost, "must be client_secret_basic or client_secret_post");
+        Require(file, "auth.oauth.tokenRequestFormat", oauth.TokenRequestFormat is OAuthSettings.FormFormat or OAuthSettings.JsonFormat, "must be form or json");
+        Require(file, "auth.oauth.refreshMarginSeconds", oauth.RefreshMarginSeconds is >= 0 and <= 86400, "must be 0..86400");
+        Require(file, "auth.oauth.refreshTokenIdleDays", oauth.RefreshTokenIdleDays is null or > 0, "must be positive");
+        if (oauth.Revocation is { } revocation)
+        {
+            Require(file, "auth.oauth.revocation.url", IsEndpoint(revocation.Url), "must be an absolute https URL or a path under api.baseUrl");
+            Require(file, "auth.oauth.revocation.style", revocation.Style is OAuthRevocation.Rfc7009 or OAuthRevocation.JsonToken or OAuthRevocation.GitHubGrant,
+                "must be rfc7009, json_token or github_grant");
+        }
+    }
+
+    private static bool IsEndpoint(string? url) =>
+        url is not null && ((url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal))
+            || (Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.IsLoopback)));
 
     private static void ValidateTool(string file, string at, ToolDescriptor tool)
     {

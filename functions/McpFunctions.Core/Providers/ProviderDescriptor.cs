@@ -14,7 +14,8 @@ public sealed record ProviderDescriptor(
 /// <summary>How a user connects to the provider.</summary>
 /// <param name="Identity">The cheapest call that proves a credential works, and which response fields to keep as metadata.</param>
 /// <param name="ConnectHint">What a user is told to do to connect (shown in NOT_CONNECTED errors).</param>
-public sealed record ProviderAuth(AuthType Type, IdentityCall? Identity, string? ConnectHint);
+/// <param name="OAuth">The OAuth 2.0 flow, for <c>oauth2</c> providers and for API-key providers that also offer OAuth (Notion).</param>
+public sealed record ProviderAuth(AuthType Type, IdentityCall? Identity, string? ConnectHint, OAuthSettings? OAuth = null);
 
 /// <summary>An identity call: method and path under the API base URL, and metadata to keep from the response.</summary>
 /// <param name="Metadata">Metadata name → dotted path into the response JSON (e.g. <c>bot.workspace_name</c>).</param>

@@ -87,7 +87,11 @@ public sealed class CallerAuthenticator
             return Authentication.Fail("invalid_token", "The token's subject or tenant is too long.");
         }
 
-        return Authentication.Success(new Caller(tenantId, userId), identity);
+        var grants = identity.FindAll("roles").Concat(identity.FindAll("role"))
+            .Select(c => c.Value)
+            .Concat(identity.FindAll("scp").Concat(identity.FindAll("scope")).SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
+            .ToHashSet(StringComparer.Ordinal);
+        return Authentication.Success(new Caller(tenantId, userId, grants), identity);
     }
 
     private static string Describe(Exception? exception) => exception switch

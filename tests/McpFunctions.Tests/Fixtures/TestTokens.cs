@@ -18,6 +18,9 @@ public static class TestTokens
     public static string For(string user, string tenant) =>
         DevelopmentTokens.Mint(Options, user, tenant, TimeSpan.FromMinutes(10), DateTimeOffset.UtcNow);
 
+    /// <summary>A valid token whose <c>roles</c> claim holds <paramref name="roles"/>.</summary>
+    public static string WithRoles(string user, string tenant, params string[] roles) => Custom(user, tenant, roles: roles);
+
     /// <summary>A token built from parts, for the defects a valid mint cannot produce.</summary>
     public static string Custom(
         string? user = "alice",
@@ -27,7 +30,8 @@ public static class TestTokens
         string key = SigningKey,
         string algorithm = SecurityAlgorithms.HmacSha256,
         DateTimeOffset? notBefore = null,
-        DateTimeOffset? expires = null)
+        DateTimeOffset? expires = null,
+        IReadOnlyList<string>? roles = null)
     {
         var now = DateTimeOffset.UtcNow;
         var claims = new Dictionary<string, object>();
@@ -39,6 +43,11 @@ public static class TestTokens
         if (tenant is not null)
         {
             claims["tid"] = tenant;
+        }
+
+        if (roles is not null)
+        {
+            claims["roles"] = roles.ToArray();
         }
 
         var nbf = notBefore ?? now.AddMinutes(-1);

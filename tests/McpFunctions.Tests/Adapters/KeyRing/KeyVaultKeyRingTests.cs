@@ -308,19 +308,21 @@ public sealed class KeyVaultKeyRingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Client_StandInFirstRequest_BearerChallengeThenAuthenticatedRequests()
+    public async Task Client_StandIn_AnswersChallengeWithBearerTokenForTheVaultScope()
     {
         AddVersion();
         using var ring = NewRing();
 
         _ = await ring.GetCurrentAsync(CancellationToken.None);
 
+        // The SDK caches a vault's challenge per authority for the whole process, so a port reused from an
+        // earlier stand-in may skip the 401 round trip; either way, only unauthenticated requests are challenged.
         var requests = standIn.Requests;
-        Assert.True(requests.Count >= 3);
-        Assert.Equal(KeyVaultRequestAuth.None, requests[0].Auth);
-        Assert.Equal(401, requests[0].Status);
-        Assert.All(requests.Skip(1), r => Assert.Equal(KeyVaultRequestAuth.Accepted, r.Auth));
-        Assert.All(requests.Skip(1), r => Assert.Equal(200, r.Status));
+        Assert.All(requests.Where(r => r.Auth == KeyVaultRequestAuth.None), r => Assert.Equal(401, r.Status));
+        var authenticated = requests.Where(r => r.Auth != KeyVaultRequestAuth.None).ToList();
+        Assert.Equal(2, authenticated.Count);
+        Assert.All(authenticated, r => Assert.Equal(KeyVaultRequestAuth.Accepted, r.Auth));
+        Assert.All(authenticated, r => Assert.Equal(200, r.Status));
         Assert.All(requests, r => Assert.False(string.IsNullOrEmpty(r.ApiVersion)));
         Assert.Contains(credential.RequestedScopes, s => s == KeyVaultStandIn.Resource + "/.default");
     }
