@@ -17,6 +17,14 @@ public enum ErrorCode
     ConcurrencyConflict,
     ServiceUnavailable,
     InternalError,
+    Forbidden,
+    OAuthNotConfigured,
+    ReturnUrlNotAllowed,
+    OAuthStateInvalid,
+    OAuthDenied,
+    OAuthExchangeFailed,
+    RefreshUnavailable,
+    KeyRotationUnsupported,
 }
 
 /// <summary>The wire form of <see cref="ErrorCode"/>.</summary>

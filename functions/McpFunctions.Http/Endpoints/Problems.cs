@@ -12,7 +12,12 @@ public static class Problems
     public static int StatusOf(ErrorCode code) => code switch
     {
         ErrorCode.AuthInvalidToken => StatusCodes.Status401Unauthorized,
-        ErrorCode.ValidationError or ErrorCode.ProviderRejectedCredential => StatusCodes.Status400BadRequest,
+        ErrorCode.Forbidden => StatusCodes.Status403Forbidden,
+        ErrorCode.ValidationError or ErrorCode.ProviderRejectedCredential or ErrorCode.ReturnUrlNotAllowed
+            or ErrorCode.OAuthStateInvalid or ErrorCode.OAuthDenied => StatusCodes.Status400BadRequest,
+        ErrorCode.OAuthNotConfigured or ErrorCode.KeyRotationUnsupported => StatusCodes.Status409Conflict,
+        ErrorCode.OAuthExchangeFailed => StatusCodes.Status502BadGateway,
+        ErrorCode.RefreshUnavailable => StatusCodes.Status503ServiceUnavailable,
         ErrorCode.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorCode.ProviderNotFound or ErrorCode.NotConnected => StatusCodes.Status404NotFound,
         ErrorCode.CredentialDecryptFailed or ErrorCode.ConcurrencyConflict => StatusCodes.Status409Conflict,
@@ -50,6 +55,14 @@ public static class Problems
         ErrorCode.CredentialDecryptFailed => "Stored credential cannot be decrypted",
         ErrorCode.ConcurrencyConflict => "Concurrent update conflict",
         ErrorCode.ServiceUnavailable => "Service unavailable",
+        ErrorCode.Forbidden => "Not allowed",
+        ErrorCode.OAuthNotConfigured => "OAuth is not configured for this provider",
+        ErrorCode.ReturnUrlNotAllowed => "Return URL not allowed",
+        ErrorCode.OAuthStateInvalid => "Unknown, used or expired authorization",
+        ErrorCode.OAuthDenied => "The user or provider denied the authorization",
+        ErrorCode.OAuthExchangeFailed => "The provider's token endpoint failed",
+        ErrorCode.RefreshUnavailable => "The token cannot be refreshed right now",
+        ErrorCode.KeyRotationUnsupported => "This key ring cannot add key versions",
         _ => "Internal error",
     };
 }
