@@ -69,7 +69,6 @@ public sealed class Anatomy : IAsyncDisposable
         var (provider, tool) = (catalog.ToolsByName[Targets.Tool].Provider, catalog.ToolsByName[Targets.Tool].Tool);
         var call = ToolRequestRenderer.Render(tool, NoArguments);
         var body = Encoding.UTF8.GetBytes(ToolCallJson);
-        var publicBase = new Uri("http://127.0.0.1/");
         var me = new Uri(standIn, "v1/users/me");
         var reply = await providers.SendAsync(provider, call, notionKey, CancellationToken.None);
         var probe = new[] { new CpuProbe("bench", Environment.ProcessId) };
@@ -93,7 +92,7 @@ public sealed class Anatomy : IAsyncDisposable
             ("4 JSON-RPC parse + McpDispatcher + result bytes (3 + protocol)", async ct =>
             {
                 var request = JsonRpcEnvelope.Parse(body)!;
-                var response = await dispatcher.DispatchAsync(caller, request, publicBase, ct);
+                var response = await dispatcher.DispatchAsync(caller, request, ct);
                 var bytes = JsonSerializer.SerializeToUtf8Bytes(response, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonRpcMessage)));
                 return response is JsonRpcResponse && bytes.Length > 0 ? null : "dispatch failed";
             }),

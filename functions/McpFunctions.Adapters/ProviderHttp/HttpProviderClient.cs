@@ -90,19 +90,19 @@ public sealed class HttpProviderClient(IHttpClientFactory httpClients, Resilienc
 
         var client = httpClients.CreateClient(HttpClientName);
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        var body = await ReadCappedAsync(provider, response, cancellationToken);
+        var body = await ReadCappedAsync(response, provider.Api.MaxResponseBytes, () => TooLarge(provider), cancellationToken);
         return new ProviderReply((int)response.StatusCode, body)
         {
             RetryAfter = RetryAfterOf(response),
         };
     }
 
-    private static async Task<ReadOnlyMemory<byte>> ReadCappedAsync(ProviderDescriptor provider, HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>The response body, failing with <paramref name="tooLarge"/> as soon as it passes <paramref name="cap"/> bytes.</summary>
+    internal static async Task<ReadOnlyMemory<byte>> ReadCappedAsync(HttpResponseMessage response, int cap, Func<Exception> tooLarge, CancellationToken cancellationToken)
     {
-        var cap = provider.Api.MaxResponseBytes;
         if (response.Content.Headers.ContentLength > cap)
         {
-            throw TooLarge(provider);
+            throw tooLarge();
         }
 
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
@@ -116,7 +116,7 @@ public sealed class HttpProviderClient(IHttpClientFactory httpClients, Resilienc
             {
                 if (buffer.Length + read > cap)
                 {
-                    throw TooLarge(provider);
+                    throw tooLarge();
                 }
 
                 buffer.Write(chunk, 0, read);
@@ -130,7 +130,7 @@ public sealed class HttpProviderClient(IHttpClientFactory httpClients, Resilienc
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
-    private static TimeSpan? RetryAfterOf(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    internal static TimeSpan? RetryAfterOf(HttpResponseMessage response) => response.Headers.RetryAfter switch
     {
         { Delta: { } delta } => delta,
         { Date: { } date } => date - DateTimeOffset.UtcNow,

@@ -1,14 +1,21 @@
 using McpFunctions.Core.Credentials;
 using McpFunctions.Core.Errors;
+using McpFunctions.Core.Events;
+using McpFunctions.Core.OAuth;
 using McpFunctions.Core.Providers;
 using Microsoft.Extensions.Logging;
 
 namespace McpFunctions.Core.Connections;
 
 /// <summary>Use case: the credential a tool call of this user should use at this provider, decrypted.</summary>
+/// <remarks>OAuth tokens about to expire are refreshed first (see <see cref="TokenRefresher"/>), so a call
+/// never starts with a token that has less than the provider's margin left.</remarks>
 public sealed class ResolveCredential(
     IConnectionStore store,
     CredentialProtector protector,
+    OAuthProviders oauthProviders,
+    TokenRefresher refresher,
+    IConnectionEvents events,
     TimeProvider clock,
     ILogger<ResolveCredential> logger)
 {
@@ -28,6 +35,49 @@ public sealed class ResolveCredential(
                 $"{provider.DisplayName} connection '{connection.Key.Account}' needs to be reconnected ({StatusText(connection.Status)}). {HowToConnect(provider)}");
         }
 
+        if (connection.AuthType == AuthType.OAuth2 && oauthProviders.Find(provider) is { } oauth && refresher.IsExpiring(connection, oauth))
+        {
+            var outcome = await refresher.RefreshExpiringAsync(oauth, connection.Key, cancellationToken);
+            return outcome.Result switch
+            {
+                RefreshResult.Refreshed => new ResolvedCredential(outcome.Stored!, outcome.Credential!),
+                RefreshResult.NotNeeded => await OpenAsync(outcome.Stored!, cancellationToken),
+                RefreshResult.Unavailable when outcome.Stored!.Connection.ExpiresAt > clock.GetUtcNow() => await OpenAsync(outcome.Stored, cancellationToken),
+                RefreshResult.Unavailable => throw new McpFunctionsException(
+                    ErrorCode.RefreshUnavailable,
+                    $"The {provider.DisplayName} token has expired and refreshing it failed ({outcome.Reason}); retry after {outcome.Stored.Connection.NextRefreshAttemptAt:u}."),
+                RefreshResult.NeedsReauth => throw new McpFunctionsException(
+                    ErrorCode.NeedsReauth,
+                    $"{provider.DisplayName} connection '{connection.Key.Account}' needs to be reconnected ({outcome.Reason ?? "the provider refused the refresh"}). {HowToConnect(provider)}"),
+                _ => throw NotConnected(provider, account),
+            };
+        }
+
+        return await OpenAsync(stored, cancellationToken);
+    }
+
+    /// <summary>After the provider answered 401 to <paramref name="used"/>: a refreshed credential to retry once with, or null.</summary>
+    public async Task<ResolvedCredential?> RenewRejectedAsync(ProviderDescriptor provider, ResolvedCredential used, CancellationToken cancellationToken)
+    {
+        if (used.Stored.Connection.AuthType != AuthType.OAuth2 || oauthProviders.Find(provider) is not { } oauth)
+        {
+            return null;
+        }
+
+        var outcome = await refresher.RefreshRejectedAsync(oauth, used.Stored, cancellationToken);
+        return outcome.Result switch
+        {
+            RefreshResult.Refreshed => new ResolvedCredential(outcome.Stored!, outcome.Credential!),
+            // Someone else replaced the rejected credential meanwhile: use theirs.
+            RefreshResult.NotNeeded when outcome.Stored!.Connection.Status == ConnectionStatus.Active
+                && outcome.Stored.Connection.Credential != used.Stored.Connection.Credential => await OpenAsync(outcome.Stored, cancellationToken),
+            _ => null,
+        };
+    }
+
+    private async Task<ResolvedCredential> OpenAsync(StoredConnection stored, CancellationToken cancellationToken)
+    {
+        var connection = stored.Connection;
         try
         {
             var credential = await protector.UnprotectAsync(connection.Credential, connection.Key, cancellationToken);
@@ -67,7 +117,7 @@ public sealed class ResolveCredential(
         }
     }
 
-    /// <summary>The provider refused the stored API key: mark the connection, unless it was replaced meanwhile.</summary>
+    /// <summary>The provider refused the stored credential: mark the connection, unless it was replaced meanwhile.</summary>
     public async Task MarkRejectedAsync(StoredConnection used, CancellationToken cancellationToken)
     {
         StoredConnection? marked;
@@ -89,7 +139,11 @@ public sealed class ResolveCredential(
 
         if (marked is not null)
         {
-            logger.LogWarning("{Provider} rejected the stored credential of account {Account}: marked needs_reauth", used.Connection.Key.Provider, used.Connection.Key.Account);
+            var key = used.Connection.Key;
+            logger.LogWarning("{Provider} rejected the stored credential of account {Account}: marked needs_reauth", key.Provider, key.Account);
+            await events.PublishAsync(
+                new ConnectionEvent(Guid.NewGuid().ToString("N"), ConnectionEventTypes.NeedsReauth, clock.GetUtcNow(), key.TenantId, key.UserId, key.Provider, key.Account, "provider_rejected_credential"),
+                cancellationToken);
         }
     }
 

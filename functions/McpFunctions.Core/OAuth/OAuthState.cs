@@ -31,6 +31,7 @@ public sealed record PendingConnection(
     IReadOnlyDictionary<string, string> Metadata,
     DateTimeOffset? ExpiresAt,
     DateTimeOffset? RefreshTokenExpiresAt,
+    DateTimeOffset? RefreshAfter,
     DateTimeOffset CreatedAt,
     DateTimeOffset CompleteBy);
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using McpFunctions.Core.Connections;
 using McpFunctions.Core.Errors;
+using McpFunctions.Core.OAuth;
 using McpFunctions.Core.Providers;
 using Microsoft.Extensions.Logging;
 
@@ -11,6 +12,7 @@ public sealed class CallTool(
     ProviderCatalog catalog,
     ResolveCredential credentials,
     IProviderClient providers,
+    OAuthProviders oauthProviders,
     ILogger<CallTool> logger)
 {
     /// <summary>The argument every tool accepts to pick one of several connected accounts; never sent to providers.</summary>
@@ -56,9 +58,16 @@ public sealed class CallTool(
         {
             var call = ToolRequestRenderer.Render(tool, arguments);
             var resolved = await credentials.ExecuteAsync(caller, provider, account, cancellationToken);
-            var secret = resolved.Credential.Secret
-                ?? throw new McpFunctionsException(ErrorCode.CredentialDecryptFailed, "The stored credential holds no usable secret; reconnect to replace it.");
-            var reply = await Paginator.CollectAsync(tool, call, (next, ct) => providers.SendAsync(provider, next, secret, ct), cancellationToken);
+            var reply = await SendAsync(provider, tool, call, resolved, cancellationToken);
+            if (reply.Status == 401 && await credentials.RenewRejectedAsync(provider, resolved, cancellationToken) is { } renewed)
+            {
+                // The token was refused before its time (revoked, rotated elsewhere): one refresh, one retry.
+                logger.LogInformation("Tool {Tool}: {Provider} answered 401; retrying once with a refreshed token", tool.Name, provider.Id);
+                resolved = renewed;
+                reply = await SendAsync(provider, tool, call, resolved, cancellationToken);
+            }
+
+            var secret = resolved.Credential.Secret!;
             if (reply.Status == 401)
             {
                 await credentials.MarkRejectedAsync(resolved.Stored, cancellationToken);
@@ -78,7 +87,7 @@ public sealed class CallTool(
             logger.LogInformation("Tool {Tool} succeeded", tool.Name);
             return new ToolOutcome.Succeeded(structured, text);
         }
-        catch (McpFunctionsException ex) when (ex.Code is ErrorCode.NotConnected or ErrorCode.NeedsReauth && provider.Auth.Type != AuthType.ApiKey)
+        catch (McpFunctionsException ex) when (ex.Code is ErrorCode.NotConnected or ErrorCode.NeedsReauth && oauthProviders.Find(provider) is not null)
         {
             return new ToolOutcome.AuthorizationRequired(provider, AccountName.Normalize(account), ex.Message);
         }
@@ -87,6 +96,13 @@ public sealed class CallTool(
             logger.LogInformation("Tool {Tool} failed with {Code}", tool.Name, ex.Code.ToWire());
             return new ToolOutcome.Failed(ex.Code, ex.Message, ex.ProviderStatus);
         }
+    }
+
+    private Task<ProviderReply> SendAsync(ProviderDescriptor provider, ToolDescriptor tool, ProviderCall call, ResolvedCredential resolved, CancellationToken cancellationToken)
+    {
+        var secret = resolved.Credential.Secret
+            ?? throw new McpFunctionsException(ErrorCode.CredentialDecryptFailed, "The stored credential holds no usable secret; reconnect to replace it.");
+        return Paginator.CollectAsync(tool, call, (next, ct) => providers.SendAsync(provider, next, secret, ct), cancellationToken);
     }
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement;

@@ -12,6 +12,7 @@ using McpFunctions.Http.Connections;
 using McpFunctions.Http.Health;
 using McpFunctions.Http.Json;
 using McpFunctions.Http.Mcp;
+using McpFunctions.Http.OAuth;
 using McpFunctions.Core.Tools;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -35,10 +36,12 @@ public static class McpFunctionsRegistration
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, McpJsonContext.Default));
 
         services.AddAuth(configuration);
-        services.AddSingleton(LoadCatalog(configuration));
+        var catalog = LoadCatalog(configuration);
+        services.AddSingleton(catalog);
         services.AddKeyRing(configuration, builder.Environment);
         services.AddStorage(configuration);
         services.AddProviderCalls();
+        services.AddOAuth(configuration, builder.Environment, catalog);
 
         services.AddSingleton(sp => new CredentialProtector(sp.GetRequiredService<EnvelopeEncryption>(), McpJsonContext.Default.Credential));
         services.AddSingleton<EnvelopeEncryption>();
@@ -59,6 +62,7 @@ public static class McpFunctionsRegistration
     {
         app.MapHealthApi();
         app.MapConnectionsApi();
+        app.MapOAuthApi();
         app.MapMcpApi();
         app.MapProtectedResourceApi();
         return app;
@@ -229,6 +233,9 @@ public static class McpFunctionsRegistration
             api = api with { Headers = merged };
         }
 
-        return provider with { Api = api };
+        var auth = provider.Auth.OAuth is { } oauth
+            ? provider.Auth with { OAuth = OAuthRegistration.ApplyOverrides(provider.Id, oauth, settings) }
+            : provider.Auth;
+        return provider with { Api = api, Auth = auth };
     }
 }

@@ -39,3 +39,12 @@ public sealed record ConnectionView(
 
 /// <summary>Body of <c>GET /api/mcp/connections</c>.</summary>
 public sealed record ConnectionList([property: JsonPropertyName("connections")] IReadOnlyList<ConnectionView> Connections);
+
+/// <summary>Answer of <c>DELETE /api/mcp/{provider}/disconnect</c>.</summary>
+/// <param name="Disconnected">True when a connection existed and is now deleted.</param>
+/// <param name="Revocation"><c>revoked</c>, <c>failed</c>, <c>not_supported</c> or <c>not_applicable</c>.</param>
+public sealed record DisconnectView(
+    [property: JsonPropertyName("provider")] string Provider,
+    [property: JsonPropertyName("account")] string Account,
+    [property: JsonPropertyName("disconnected")] bool Disconnected,
+    [property: JsonPropertyName("revocation")] string Revocation);

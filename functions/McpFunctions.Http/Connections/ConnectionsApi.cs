@@ -48,12 +48,13 @@ public static class ConnectionsApi
             return TypedResults.Json(view, McpJsonContext.Default.ConnectionView);
         });
 
-    /// <summary>204 whether or not the account was connected; 404 PROVIDER_NOT_FOUND.</summary>
+    /// <summary>200 saying whether a connection was deleted and what revocation at the provider achieved; 404 PROVIDER_NOT_FOUND.</summary>
     public static Task<IResult> Disconnect(HttpContext http, string provider) =>
         ApiEndpoint.RunAsync(http, "disconnect", provider, async (caller, ct) =>
         {
-            await http.RequestServices.GetRequiredService<Core.Connections.Disconnect>().ExecuteAsync(caller, provider, QueryAccount(http), ct);
-            return TypedResults.NoContent();
+            var result = await http.RequestServices.GetRequiredService<Core.Connections.Disconnect>().ExecuteAsync(caller, provider, QueryAccount(http), ct);
+            return TypedResults.Json(
+                new DisconnectView(result.Provider, result.Account, result.Existed, result.Revocation), McpJsonContext.Default.DisconnectView);
         });
 
     /// <summary>200 with all of the caller's connections.</summary>

@@ -6,6 +6,7 @@ using McpFunctions.Core.Providers;
 using McpFunctions.Http.Connections;
 using McpFunctions.Http.Endpoints;
 using McpFunctions.Http.Health;
+using McpFunctions.Http.OAuth;
 
 namespace McpFunctions.Http.Json;
 
@@ -24,6 +25,12 @@ namespace McpFunctions.Http.Json;
 [JsonSerializable(typeof(ConnectRequest))]
 [JsonSerializable(typeof(ConnectionView))]
 [JsonSerializable(typeof(ConnectionList))]
+[JsonSerializable(typeof(DisconnectView))]
+[JsonSerializable(typeof(AuthorizeRequest))]
+[JsonSerializable(typeof(AuthorizeResponse))]
+[JsonSerializable(typeof(CompleteRequest))]
+[JsonSerializable(typeof(TokenResponse))]
+[JsonSerializable(typeof(OAuthRecordDocument))]
 [JsonSerializable(typeof(ApiProblem))]
 [JsonSerializable(typeof(HealthReport))]
 [JsonSerializable(typeof(JsonElement))]

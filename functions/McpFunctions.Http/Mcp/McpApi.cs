@@ -40,7 +40,6 @@ public static class McpApi
         var services = http.RequestServices;
         var options = services.GetRequiredService<IOptions<McpOptions>>().Value;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("McpFunctions.Mcp");
-        var publicBase = ProtectedResourceApi.PublicBase(http, options);
 
         if (http.Request.Headers.Origin is { Count: > 0 } origin && !options.AllowedOrigins.Contains(origin.ToString(), StringComparer.OrdinalIgnoreCase))
         {
@@ -101,7 +100,7 @@ public static class McpApi
         JsonRpcMessage response;
         try
         {
-            response = await services.GetRequiredService<McpDispatcher>().DispatchAsync(caller, request, publicBase, http.RequestAborted);
+            response = await services.GetRequiredService<McpDispatcher>().DispatchAsync(caller, request, http.RequestAborted);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {

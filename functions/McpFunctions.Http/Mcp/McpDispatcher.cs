@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using McpFunctions.Core.Connections;
 using McpFunctions.Core.Errors;
+using McpFunctions.Core.OAuth;
 using McpFunctions.Core.Tools;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,12 +24,13 @@ public sealed class McpDispatcher(
     CallTool callTool,
     GetConnections connections,
     McpToolList tools,
+    StartAuthorization startAuthorization,
     IOptions<McpOptions> options,
     ILogger<McpDispatcher> logger)
 {
     private static readonly JsonSerializerOptions Wire = McpJsonUtilities.DefaultOptions;
 
-    public async Task<JsonRpcMessage> DispatchAsync(Caller caller, JsonRpcRequest request, Uri publicBase, CancellationToken cancellationToken)
+    public async Task<JsonRpcMessage> DispatchAsync(Caller caller, JsonRpcRequest request, CancellationToken cancellationToken)
     {
         try
         {
@@ -37,7 +39,7 @@ public sealed class McpDispatcher(
                 RequestMethods.Initialize => Initialize(request),
                 RequestMethods.Ping => Respond(request, new EmptyResult()),
                 RequestMethods.ToolsList => await ListToolsAsync(caller, request, cancellationToken),
-                RequestMethods.ToolsCall => await CallToolAsync(caller, request, publicBase, cancellationToken),
+                RequestMethods.ToolsCall => await CallToolAsync(caller, request, cancellationToken),
                 _ => Error(request.Id, McpErrorCode.MethodNotFound, $"Method not found: {Truncate(request.Method)}"),
             };
         }
@@ -78,7 +80,7 @@ public sealed class McpDispatcher(
         return Respond(request, new ListToolsResult { Tools = page, NextCursor = next });
     }
 
-    private async Task<JsonRpcMessage> CallToolAsync(Caller caller, JsonRpcRequest request, Uri publicBase, CancellationToken cancellationToken)
+    private async Task<JsonRpcMessage> CallToolAsync(Caller caller, JsonRpcRequest request, CancellationToken cancellationToken)
     {
         var parameters = Params<CallToolRequestParams>(request) ?? throw new InvalidParamsException("tools/call needs params with a tool name.");
         if (string.IsNullOrEmpty(parameters.Name))
@@ -102,19 +104,30 @@ public sealed class McpDispatcher(
                 Content = [new TextContentBlock { Text = $"{failed.Code.ToWire()}: {failed.Message}" }],
                 IsError = true,
             }),
-            ToolOutcome.AuthorizationRequired auth => Error(
-                request.Id,
-                McpErrorCode.UrlElicitationRequired,
-                auth.Message,
-                ElicitationData(auth, publicBase)),
+            ToolOutcome.AuthorizationRequired auth => await ElicitAsync(caller, request, auth, cancellationToken),
             _ => throw new InvalidOperationException($"Unhandled tool outcome {outcome.GetType().Name}."),
         };
     }
 
-    /// <summary>The spec's URL elicitation: where the user's browser starts connecting this provider.</summary>
-    private static JsonNode ElicitationData(ToolOutcome.AuthorizationRequired auth, Uri publicBase)
+    /// <summary>The spec's URL elicitation: a fresh authorization URL for this user, opened in their browser.</summary>
+    private async Task<JsonRpcMessage> ElicitAsync(Caller caller, JsonRpcRequest request, ToolOutcome.AuthorizationRequired auth, CancellationToken cancellationToken)
     {
-        var url = new Uri(publicBase, $"/api/mcp/{auth.Provider.Id}/authorize?account={Uri.EscapeDataString(auth.Account)}");
+        AuthorizationStart start;
+        try
+        {
+            start = await startAuthorization.ExecuteAsync(caller, auth.Provider.Id, auth.Account, returnUrl: null, scopes: null, cancellationToken);
+        }
+        catch (McpFunctionsException ex)
+        {
+            // No connect URL can be minted here (e.g. no default return URL): say what to do instead.
+            logger.LogInformation("Cannot offer a connect URL for {Provider}: {Code}", auth.Provider.Id, ex.Code.ToWire());
+            return Respond(request, new CallToolResult
+            {
+                Content = [new TextContentBlock { Text = $"{ErrorCode.NeedsReauth.ToWire()}: {auth.Message}" }],
+                IsError = true,
+            });
+        }
+
         var data = new UrlElicitationRequiredErrorData
         {
             Elicitations =
@@ -122,13 +135,13 @@ public sealed class McpDispatcher(
                 new ElicitRequestParams
                 {
                     Mode = "url",
-                    ElicitationId = $"connect-{auth.Provider.Id}-{auth.Account}",
-                    Url = url.ToString(),
+                    ElicitationId = $"connect-{auth.Provider.Id}-{auth.Account}-{start.ExpiresAt.ToUnixTimeSeconds()}",
+                    Url = start.AuthorizationUrl.ToString(),
                     Message = $"Connect your {auth.Provider.DisplayName} account to continue.",
                 },
             ],
         };
-        return JsonSerializer.SerializeToNode(data, TypeInfo<UrlElicitationRequiredErrorData>())!;
+        return Error(request.Id, McpErrorCode.UrlElicitationRequired, auth.Message, JsonSerializer.SerializeToNode(data, TypeInfo<UrlElicitationRequiredErrorData>()));
     }
 
     private static JsonRpcResponse Respond<T>(JsonRpcRequest request, T result) => new()

@@ -1,0 +1,147 @@
+using McpFunctions.Adapters.Cosmos;
+using McpFunctions.Adapters.ProviderHttp;
+using McpFunctions.Core.Events;
+using McpFunctions.Core.Jobs;
+using McpFunctions.Core.OAuth;
+using McpFunctions.Core.Providers;
+using McpFunctions.Http.Json;
+using McpFunctions.Http.OAuth;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace McpFunctions.Http.Composition;
+
+/// <summary>OAuth connections and the token lifecycle: client registrations, flow settings, refresh, sweep.</summary>
+internal static class OAuthRegistration
+{
+    public const string CallbackPath = "/api/oauth/callback";
+
+    public static void AddOAuth(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment, ProviderCatalog catalog)
+    {
+        var clients = LoadClients(configuration, catalog);
+        services.AddSingleton(clients);
+        services.AddSingleton(FlowSettings(configuration, environment, clients));
+        services.AddSingleton(RefreshSettingsFrom(configuration));
+        services.AddOptions<TokenEndpointOptions>().BindConfiguration(TokenEndpointOptions.Section);
+
+        services.AddSingleton<OAuthProviders>();
+        services.AddSingleton<ITokenEndpoint, HttpTokenEndpoint>();
+        services.AddSingleton<IOAuthStateStore>(sp => new CosmosOAuthStateStore(
+            sp.GetRequiredService<CosmosContainers>(), McpJsonContext.Default.OAuthRecordDocument, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IConnectionEvents, IgnoredConnectionEvents>();
+        services.AddSingleton<StartAuthorization>();
+        services.AddSingleton<HandleCallback>();
+        services.AddSingleton<CompleteConnection>();
+        services.AddSingleton<TokenRefresher>();
+        services.AddSingleton<RefreshSweep>();
+        services.AddSingleton<IScheduledJob>(sp => sp.GetRequiredService<RefreshSweep>());
+    }
+
+    /// <summary>The OAuth endpoints of a provider, overridable per deployment (tests, sovereign clouds, Qlik tenants).</summary>
+    public static OAuthSettings ApplyOverrides(string providerId, OAuthSettings oauth, IConfigurationSection settings)
+    {
+        string Endpoint(string name, string current)
+        {
+            if (settings[name] is not { Length: > 0 } value)
+            {
+                return current;
+            }
+
+            return Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.IsLoopback)
+                ? uri.ToString()
+                : throw new InvalidOperationException($"Providers:{providerId}:{name} must be an absolute https URL (http only on loopback).");
+        }
+
+        return oauth with
+        {
+            AuthorizeUrl = Endpoint("AuthorizeUrl", oauth.AuthorizeUrl),
+            TokenUrl = Endpoint("TokenUrl", oauth.TokenUrl),
+            Revocation = oauth.Revocation is { } revocation ? revocation with { Url = Endpoint("RevokeUrl", revocation.Url) } : null,
+        };
+    }
+
+    private static OAuthClients LoadClients(IConfiguration configuration, ProviderCatalog catalog)
+    {
+        var clients = new Dictionary<string, OAuthClientCredentials>(StringComparer.Ordinal);
+        foreach (var provider in catalog.All.Where(p => p.Auth.OAuth is not null))
+        {
+            var section = configuration.GetSection($"Providers:{provider.Id}");
+            var (id, secret) = (section["ClientId"], section["ClientSecret"]);
+            if (string.IsNullOrEmpty(id) && string.IsNullOrEmpty(secret))
+            {
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(id) || string.IsNullOrEmpty(secret))
+            {
+                throw new InvalidOperationException(
+                    $"Providers__{provider.Id}__ClientId and Providers__{provider.Id}__ClientSecret must be set together (one of them is empty).");
+            }
+
+            clients[provider.Id] = new OAuthClientCredentials(id, secret);
+        }
+
+        return new OAuthClients(clients);
+    }
+
+    private static OAuthFlowSettings FlowSettings(IConfiguration configuration, IHostEnvironment environment, OAuthClients clients)
+    {
+        var options = configuration.GetSection(OAuthOptions.Section).Get<OAuthOptions>() ?? new OAuthOptions();
+        var anyClient = clients.Providers.Any();
+        var publicBase = configuration.GetSection("Mcp")["PublicBaseUrl"];
+        var callback = options.CallbackUrl
+            ?? (Uri.TryCreate(publicBase, UriKind.Absolute, out var root) ? new Uri(root, CallbackPath) : null);
+        if (callback is null)
+        {
+            if (anyClient)
+            {
+                throw new InvalidOperationException(
+                    "OAuth__CallbackUrl (or Mcp__PublicBaseUrl) is required once a provider has an OAuth client: it is the redirect URI registered at the provider.");
+            }
+
+            // No provider can start a flow without a client, so no callback URL is ever sent anywhere.
+            callback = new Uri("http://127.0.0.1" + CallbackPath);
+        }
+
+        if (anyClient && options.ReturnUrlAllowlist.Count == 0 && !environment.IsDevelopment())
+        {
+            throw new InvalidOperationException(
+                "OAuth__ReturnUrlAllowlist must list at least one URL outside Development: flows may only return the browser to the chat product's own pages.");
+        }
+
+        var settings = new OAuthFlowSettings(
+            callback,
+            [.. options.ReturnUrlAllowlist],
+            options.DefaultReturnUrl,
+            options.RequireCompletion,
+            TimeSpan.FromMinutes(Math.Clamp(options.StateLifetimeMinutes, 1, 60)),
+            TimeSpan.FromMinutes(Math.Clamp(options.CompletionLifetimeMinutes, 1, 60)));
+        if (settings.DefaultReturnUrl is { } defaultReturn && !settings.Allows(defaultReturn))
+        {
+            throw new InvalidOperationException("OAuth__DefaultReturnUrl must be on OAuth__ReturnUrlAllowlist.");
+        }
+
+        return settings;
+    }
+
+    private static RefreshSettings RefreshSettingsFrom(IConfiguration configuration)
+    {
+        var o = configuration.GetSection(RefreshOptions.Section).Get<RefreshOptions>() ?? new RefreshOptions();
+        if (o.LeaseSeconds < 20 || o.SweepBatchSize < 1 || o.SweepParallelism < 1 || o.SweepMaxPerRun < 1 || o.MaxFailuresAfterExpiry < 1 || o.BackoffBaseSeconds < 1)
+        {
+            throw new InvalidOperationException(
+                "Invalid Refresh settings: Refresh__LeaseSeconds must be at least 20 (longer than a token request), and the sweep and backoff settings positive.");
+        }
+
+        return new RefreshSettings(
+            TimeSpan.FromSeconds(o.LeaseSeconds),
+            TimeSpan.FromSeconds(o.BackoffBaseSeconds),
+            TimeSpan.FromSeconds(Math.Max(o.BackoffBaseSeconds, o.BackoffMaxSeconds)),
+            o.MaxFailuresAfterExpiry,
+            o.SweepBatchSize,
+            o.SweepParallelism,
+            o.SweepMaxPerRun);
+    }
+}

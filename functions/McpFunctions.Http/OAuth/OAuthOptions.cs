@@ -1,0 +1,54 @@
+namespace McpFunctions.Http.OAuth;
+
+/// <summary>Settings of section <c>OAuth</c> (environment <c>OAuth__CallbackUrl</c>, <c>OAuth__ReturnUrlAllowlist__0</c>, ...).</summary>
+public sealed class OAuthOptions
+{
+    public const string Section = "OAuth";
+
+    /// <summary>Our redirect URI as registered at the providers. Default: <c>Mcp:PublicBaseUrl</c> + <c>/api/oauth/callback</c>.</summary>
+    public Uri? CallbackUrl { get; set; }
+
+    /// <summary>Where finished flows may return: exact URLs, or prefixes ending in <c>/</c>. Required in Production once a provider has a client.</summary>
+    public IList<Uri> ReturnUrlAllowlist { get; } = [];
+
+    /// <summary>Return URL of flows started from a tool call (URL elicitation); must be on the allowlist.</summary>
+    public Uri? DefaultReturnUrl { get; set; }
+
+    /// <summary>The callback parks the tokens until the chat backend calls <c>complete</c> for the same user (default on).</summary>
+    public bool RequireCompletion { get; set; } = true;
+
+    public int StateLifetimeMinutes { get; set; } = 10;
+
+    public int CompletionLifetimeMinutes { get; set; } = 10;
+}
+
+/// <summary>Settings of section <c>TokenEndpoint</c>: <c>POST /api/mcp/{provider}/token</c> hands out access tokens, so it is off by default.</summary>
+public sealed class TokenEndpointOptions
+{
+    public const string Section = "TokenEndpoint";
+
+    public bool Enabled { get; set; }
+
+    /// <summary>A role or scope the caller's JWT must carry (<c>roles</c>, <c>scp</c> or <c>scope</c> claim).</summary>
+    public string RequiredRole { get; set; } = "McpFunctions.TokenReader";
+}
+
+/// <summary>Settings of section <c>Refresh</c>; defaults in <see cref="Core.OAuth.RefreshSettings.Default"/>.</summary>
+public sealed class RefreshOptions
+{
+    public const string Section = "Refresh";
+
+    public int LeaseSeconds { get; set; } = 30;
+
+    public int BackoffBaseSeconds { get; set; } = 30;
+
+    public int BackoffMaxSeconds { get; set; } = 3600;
+
+    public int MaxFailuresAfterExpiry { get; set; } = 3;
+
+    public int SweepBatchSize { get; set; } = 200;
+
+    public int SweepParallelism { get; set; } = 8;
+
+    public int SweepMaxPerRun { get; set; } = 20_000;
+}
