@@ -3,6 +3,7 @@ using System.Text.Json;
 namespace McpFunctions.Core.Errors;
 
 /// <summary>Stable error codes, written on the wire as UPPER_SNAKE (e.g. <c>NOT_CONNECTED</c>).</summary>
+/// <remarks>"Oauth", not "OAuth", in member names: the wire form splits at every capital.</remarks>
 public enum ErrorCode
 {
     AuthInvalidToken,
@@ -18,11 +19,11 @@ public enum ErrorCode
     ServiceUnavailable,
     InternalError,
     Forbidden,
-    OAuthNotConfigured,
+    OauthNotConfigured,
     ReturnUrlNotAllowed,
-    OAuthStateInvalid,
-    OAuthDenied,
-    OAuthExchangeFailed,
+    OauthStateInvalid,
+    OauthDenied,
+    OauthExchangeFailed,
     RefreshUnavailable,
     KeyRotationUnsupported,
 }

@@ -62,5 +62,5 @@ public sealed class CompleteConnection(
     }
 
     private static McpFunctionsException Invalid() =>
-        new(ErrorCode.OAuthStateInvalid, "The completion code is unknown, already used, expired, or not yours. Start connecting again.");
+        new(ErrorCode.OauthStateInvalid, "The completion code is unknown, already used, expired, or not yours. Start connecting again.");
 }

@@ -71,14 +71,14 @@ public sealed class HandleCallback(
         });
         if (request.Error is { } error)
         {
-            var code = error == "access_denied" ? ErrorCode.OAuthDenied : ErrorCode.OAuthExchangeFailed;
+            var code = error == "access_denied" ? ErrorCode.OauthDenied : ErrorCode.OauthExchangeFailed;
             logger.LogInformation("The provider returned error {Error} to the callback", Sanitize(error));
             return Back(state, Failure(code, Sanitize(error)));
         }
 
         if (string.IsNullOrEmpty(request.Code) || request.Code.Length > 4096)
         {
-            return Back(state, Failure(ErrorCode.OAuthExchangeFailed, "missing_code"));
+            return Back(state, Failure(ErrorCode.OauthExchangeFailed, "missing_code"));
         }
 
         OAuthProvider provider;
@@ -109,7 +109,7 @@ public sealed class HandleCallback(
                 _ => "unknown",
             };
             logger.LogWarning("Exchanging the authorization code failed: {Reason}", reason);
-            return Back(state, Failure(ErrorCode.OAuthExchangeFailed, Sanitize(reason)));
+            return Back(state, Failure(ErrorCode.OauthExchangeFailed, Sanitize(reason)));
         }
 
         var tokens = granted.Tokens;
@@ -192,7 +192,7 @@ public sealed class HandleCallback(
         return new CallbackOutcome.Redirect(new Uri(url + separator + string.Join('&', all.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}"))));
     }
 
-    private static CallbackOutcome.Invalid Invalid(string message) => new(ErrorCode.OAuthStateInvalid, message);
+    private static CallbackOutcome.Invalid Invalid(string message) => new(ErrorCode.OauthStateInvalid, message);
 
     /// <summary>Provider error codes are echoed to the return URL; keep them to the RFC 6749 character set and short.</summary>
     private static string Sanitize(string value) =>

@@ -29,7 +29,7 @@ public sealed class OAuthProviders(ProviderCatalog catalog, OAuthClients clients
         }
 
         return Find(provider) ?? throw new McpFunctionsException(
-            ErrorCode.OAuthNotConfigured,
+            ErrorCode.OauthNotConfigured,
             $"OAuth for {provider.DisplayName} is not configured in this deployment (settings Providers__{provider.Id}__ClientId and Providers__{provider.Id}__ClientSecret).");
     }
 

@@ -62,7 +62,7 @@ public static class OAuthApi
             var query = http.Request.Query;
             if (query.Any(p => p.Value.Count > 1))
             {
-                return ErrorPage(ErrorCode.OAuthStateInvalid, "The authorization response repeats a parameter. Start connecting again from the chat.");
+                return ErrorPage(ErrorCode.OauthStateInvalid, "The authorization response repeats a parameter. Start connecting again from the chat.");
             }
 
             var request = new CallbackRequest(Single(query, "state"), Single(query, "code"), Single(query, "error"), Single(query, "error_description"));

@@ -29,11 +29,15 @@ public sealed class TestHost : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.Replace("127.0.0.1:0", "127.0.0.1", StringComparison.Ordinal));
         Http = new HttpClient { BaseAddress = BaseAddress };
+        Browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = BaseAddress };
     }
 
     public Uri BaseAddress { get; }
 
     public HttpClient Http { get; }
+
+    /// <summary>Like a browser landing on our pages, but it does not follow redirects, so a test can read where they go.</summary>
+    public HttpClient Browser { get; }
 
     public NotionStandIn Notion { get; }
 
@@ -45,7 +49,8 @@ public sealed class TestHost : IAsyncDisposable
 
     public IServiceProvider Services => app.Services;
 
-    public static async Task<TestHost> StartAsync(Action<IDictionary<string, string?>>? configure = null, NotionStandIn? sharedNotion = null)
+    /// <param name="port">A fixed loopback port (e.g. one an OAuth client's redirect URI names); 0 picks a free one.</param>
+    public static async Task<TestHost> StartAsync(Action<IDictionary<string, string?>>? configure = null, NotionStandIn? sharedNotion = null, int port = 0)
     {
         var notion = sharedNotion ?? await NotionStandIn.StartAsync();
         var logs = new CapturedLogs();
@@ -66,7 +71,7 @@ public sealed class TestHost : IAsyncDisposable
         };
         configure?.Invoke(settings);
 
-        var app = LocalHostApp.Create(["--environment", "Testing", "--urls", "http://127.0.0.1:0"], builder =>
+        var app = LocalHostApp.Create(["--environment", "Testing", "--urls", $"http://127.0.0.1:{port}"], builder =>
         {
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Logging.ClearProviders();
@@ -113,6 +118,7 @@ public sealed class TestHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
+        Browser.Dispose();
         try
         {
             var containers = Services.GetRequiredService<CosmosContainers>();

@@ -37,9 +37,13 @@ public sealed class ConnectionsApiTests(LocalHostFixture fixture)
         Assert.Equal("notion", connections[0].GetProperty("provider").GetString());
 
         using var disconnect = await Host.SendAsync(HttpMethod.Delete, "/api/mcp/notion/disconnect", token);
-        Assert.Equal(HttpStatusCode.NoContent, disconnect.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, disconnect.StatusCode);
+        Assert.Contains("\"disconnected\":true", await disconnect.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // An API key is the user's own integration at Notion: nothing for us to revoke there.
+        Assert.Contains("\"revocation\":\"not_applicable\"", await disconnect.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         using var again = await Host.SendAsync(HttpMethod.Delete, "/api/mcp/notion/disconnect", token);
-        Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Contains("\"disconnected\":false", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         using var after = await Host.SendAsync(HttpMethod.Get, "/api/mcp/notion/status", token);
         Assert.False((await ReadJson(after)).GetProperty("connected").GetBoolean());
@@ -89,7 +93,8 @@ public sealed class ConnectionsApiTests(LocalHostFixture fixture)
             Assert.Equal(0, (await ReadJson(list)).GetProperty("connections").GetArrayLength());
             // Trying the owner's ids as query values changes nothing: identity comes from the token only.
             using var sneaky = await Host.SendAsync(HttpMethod.Delete, $"/api/mcp/notion/disconnect?account=default&user={user}&tenant=acme", other);
-            Assert.Equal(HttpStatusCode.NoContent, sneaky.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, sneaky.StatusCode);
+            Assert.Contains("\"disconnected\":false", await sneaky.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
         using var stillThere = await Host.SendAsync(HttpMethod.Get, "/api/mcp/notion/status", alice);
