@@ -39,6 +39,7 @@ public static class McpFunctionsRegistration
         services.AddKeyRing(configuration, builder.Environment);
         services.AddStorage(configuration);
         services.AddProviderCalls();
+        services.AddWebhooks(configuration);
 
         services.AddSingleton(sp => new CredentialProtector(sp.GetRequiredService<EnvelopeEncryption>(), McpJsonContext.Default.Credential));
         services.AddSingleton<EnvelopeEncryption>();
