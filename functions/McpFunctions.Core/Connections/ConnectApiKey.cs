@@ -1,6 +1,7 @@
 using System.Text.Json;
 using McpFunctions.Core.Credentials;
 using McpFunctions.Core.Errors;
+using McpFunctions.Core.Events;
 using McpFunctions.Core.Providers;
 using Microsoft.Extensions.Logging;
 
@@ -12,6 +13,7 @@ public sealed class ConnectApiKey(
     IProviderClient providers,
     CredentialProtector protector,
     IConnectionStore store,
+    IConnectionEvents events,
     TimeProvider clock,
     ILogger<ConnectApiKey> logger)
 {
@@ -35,6 +37,9 @@ public sealed class ConnectApiKey(
             key, AuthType.ApiKey, ConnectionStatus.Active, sealedKey, Scopes: [], metadata, ConnectedAt: clock.GetUtcNow());
         var stored = await store.PutAsync(connection, cancellationToken);
         logger.LogInformation("Connected {Provider} account {Account} by API key", provider.Id, key.Account);
+        await events.PublishAsync(
+            ConnectionEvent.Of(ConnectionEventTypes.Created, key, clock.GetUtcNow(), "api_key"),
+            cancellationToken);
         return stored.Connection;
     }
 

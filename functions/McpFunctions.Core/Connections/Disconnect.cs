@@ -33,7 +33,7 @@ public sealed class Disconnect(
         if (existed)
         {
             await events.PublishAsync(
-                new ConnectionEvent(Guid.NewGuid().ToString("N"), ConnectionEventTypes.Deleted, clock.GetUtcNow(), key.TenantId, key.UserId, key.Provider, key.Account, $"revocation:{revocation}"),
+                ConnectionEvent.Of(ConnectionEventTypes.Deleted, key, clock.GetUtcNow(), $"revocation:{revocation}"),
                 cancellationToken);
         }
 

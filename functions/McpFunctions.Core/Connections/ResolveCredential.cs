@@ -142,7 +142,7 @@ public sealed class ResolveCredential(
             var key = used.Connection.Key;
             logger.LogWarning("{Provider} rejected the stored credential of account {Account}: marked needs_reauth", key.Provider, key.Account);
             await events.PublishAsync(
-                new ConnectionEvent(Guid.NewGuid().ToString("N"), ConnectionEventTypes.NeedsReauth, clock.GetUtcNow(), key.TenantId, key.UserId, key.Provider, key.Account, "provider_rejected_credential"),
+                ConnectionEvent.Of(ConnectionEventTypes.NeedsReauth, key, clock.GetUtcNow(), "provider_rejected_credential"),
                 cancellationToken);
         }
     }

@@ -12,7 +12,12 @@ public sealed record ConnectionEvent(
     [property: JsonPropertyName("user_id")] string UserId,
     [property: JsonPropertyName("provider")] string Provider,
     [property: JsonPropertyName("account")] string Account,
-    [property: JsonPropertyName("reason")] string? Reason = null);
+    [property: JsonPropertyName("reason")] string? Reason = null)
+{
+    /// <summary>A new event about <paramref name="key"/>'s connection, with a fresh, time-ordered id.</summary>
+    public static ConnectionEvent Of(string type, Connections.ConnectionKey key, DateTimeOffset occurredAt, string? reason) =>
+        new(Guid.CreateVersion7().ToString(), type, occurredAt, key.TenantId, key.UserId, key.Provider, key.Account, reason);
+}
 
 /// <summary>The event types (the <c>type</c> field).</summary>
 public static class ConnectionEventTypes

@@ -203,5 +203,5 @@ public sealed class HandleCallback(
 public static class OAuthConnection
 {
     public static ConnectionEvent CreatedEvent(ConnectionKey key, TimeProvider clock) =>
-        new(Guid.NewGuid().ToString("N"), ConnectionEventTypes.Created, clock.GetUtcNow(), key.TenantId, key.UserId, key.Provider, key.Account, "oauth2");
+        ConnectionEvent.Of(ConnectionEventTypes.Created, key, clock.GetUtcNow(), "oauth2");
 }

@@ -276,6 +276,6 @@ public sealed class TokenRefresher(
 
     private Task PublishAsync(string type, ConnectionKey key, string? reason) =>
         events.PublishAsync(
-            new ConnectionEvent(Guid.NewGuid().ToString("N"), type, clock.GetUtcNow(), key.TenantId, key.UserId, key.Provider, key.Account, reason),
+            ConnectionEvent.Of(type, key, clock.GetUtcNow(), reason),
             CancellationToken.None);
 }

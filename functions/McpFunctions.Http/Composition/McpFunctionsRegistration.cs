@@ -41,6 +41,7 @@ public static class McpFunctionsRegistration
         services.AddKeyRing(configuration, builder.Environment);
         services.AddStorage(configuration);
         services.AddProviderCalls();
+        services.AddWebhooks(configuration);
         services.AddOAuth(configuration, builder.Environment, catalog);
 
         services.AddSingleton(sp => new CredentialProtector(sp.GetRequiredService<EnvelopeEncryption>(), McpJsonContext.Default.Credential));

@@ -1,6 +1,5 @@
 using McpFunctions.Adapters.Cosmos;
 using McpFunctions.Adapters.ProviderHttp;
-using McpFunctions.Core.Events;
 using McpFunctions.Core.Jobs;
 using McpFunctions.Core.OAuth;
 using McpFunctions.Core.Providers;
@@ -8,7 +7,6 @@ using McpFunctions.Http.Json;
 using McpFunctions.Http.OAuth;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace McpFunctions.Http.Composition;
@@ -30,7 +28,6 @@ internal static class OAuthRegistration
         services.AddSingleton<ITokenEndpoint, HttpTokenEndpoint>();
         services.AddSingleton<IOAuthStateStore>(sp => new CosmosOAuthStateStore(
             sp.GetRequiredService<CosmosContainers>(), McpJsonContext.Default.OAuthRecordDocument, sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton<IConnectionEvents, IgnoredConnectionEvents>();
         services.AddSingleton<StartAuthorization>();
         services.AddSingleton<HandleCallback>();
         services.AddSingleton<CompleteConnection>();

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using McpFunctions.Adapters.Cosmos;
+using McpFunctions.Adapters.Webhooks;
 using McpFunctions.Core.Credentials;
+using McpFunctions.Core.Events;
 using McpFunctions.Core.Providers;
 using McpFunctions.Http.Connections;
 using McpFunctions.Http.Endpoints;
@@ -22,6 +24,9 @@ namespace McpFunctions.Http.Json;
 [JsonSerializable(typeof(Credential))]
 [JsonSerializable(typeof(ConnectionDocument))]
 [JsonSerializable(typeof(CosmosFeedPage<ConnectionDocument>))]
+[JsonSerializable(typeof(ConnectionEvent))]
+[JsonSerializable(typeof(WebhookDocument))]
+[JsonSerializable(typeof(CosmosFeedPage<WebhookDocument>))]
 [JsonSerializable(typeof(ConnectRequest))]
 [JsonSerializable(typeof(ConnectionView))]
 [JsonSerializable(typeof(ConnectionList))]

@@ -18,10 +18,12 @@ namespace McpFunctions.Tests.Fixtures;
 public sealed class TestHost : IAsyncDisposable
 {
     private readonly WebApplication app;
+    private readonly bool ownsDatabase;
 
-    private TestHost(WebApplication app, NotionStandIn notion, CapturedLogs logs, string databaseName, string encryptionKey)
+    private TestHost(WebApplication app, NotionStandIn notion, CapturedLogs logs, string databaseName, string encryptionKey, bool ownsDatabase)
     {
         this.app = app;
+        this.ownsDatabase = ownsDatabase;
         Notion = notion;
         Logs = logs;
         DatabaseName = databaseName;
@@ -70,6 +72,9 @@ public sealed class TestHost : IAsyncDisposable
             ["Providers:notion:BaseUrl"] = notion.BaseUrl.ToString(),
         };
         configure?.Invoke(settings);
+        // A host pointed at a given database (restart and multi-instance tests) leaves deleting it to the test.
+        var ownsDatabase = settings["COSMOS:databaseName"] == databaseName;
+        databaseName = settings["COSMOS:databaseName"] ?? databaseName;
 
         var app = LocalHostApp.Create(["--environment", "Testing", "--urls", $"http://127.0.0.1:{port}"], builder =>
         {
@@ -79,7 +84,7 @@ public sealed class TestHost : IAsyncDisposable
             builder.Logging.AddProvider(logs);
         });
         await app.StartAsync();
-        return new TestHost(app, notion, logs, databaseName, encryptionKey);
+        return new TestHost(app, notion, logs, databaseName, encryptionKey, ownsDatabase);
     }
 
     public HttpRequestMessage Request(HttpMethod method, string path, string? token, HttpContent? content = null)
@@ -121,6 +126,11 @@ public sealed class TestHost : IAsyncDisposable
         Browser.Dispose();
         try
         {
+            if (!ownsDatabase)
+            {
+                return;
+            }
+
             var containers = Services.GetRequiredService<CosmosContainers>();
             var container = await containers.ConnectionsAsync(CancellationToken.None);
             await container.Database.DeleteStreamAsync();
