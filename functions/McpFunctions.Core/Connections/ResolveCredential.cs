@@ -46,9 +46,7 @@ public sealed class ResolveCredential(
                 RefreshResult.Unavailable => throw new McpFunctionsException(
                     ErrorCode.RefreshUnavailable,
                     $"The {provider.DisplayName} token has expired and refreshing it failed ({outcome.Reason}); retry after {outcome.Stored.Connection.NextRefreshAttemptAt:u}."),
-                RefreshResult.NeedsReauth => throw new McpFunctionsException(
-                    ErrorCode.NeedsReauth,
-                    $"{provider.DisplayName} connection '{connection.Key.Account}' needs to be reconnected ({outcome.Reason ?? "the provider refused the refresh"}). {HowToConnect(provider)}"),
+                RefreshResult.NeedsReauth => throw ReauthRequired(provider, connection.Key.Account, outcome.Reason),
                 _ => throw NotConnected(provider, account),
             };
         }
@@ -71,6 +69,7 @@ public sealed class ResolveCredential(
             // Someone else replaced the rejected credential meanwhile: use theirs.
             RefreshResult.NotNeeded when outcome.Stored!.Connection.Status == ConnectionStatus.Active
                 && outcome.Stored.Connection.Credential != used.Stored.Connection.Credential => await OpenAsync(outcome.Stored, cancellationToken),
+            RefreshResult.NeedsReauth => throw ReauthRequired(provider, used.Stored.Connection.Key.Account, outcome.Reason),
             _ => null,
         };
     }
@@ -176,6 +175,9 @@ public sealed class ResolveCredential(
         ConnectionStatus.Revoked => "it was revoked",
         _ => status.ToString(),
     };
+
+    private static McpFunctionsException ReauthRequired(ProviderDescriptor provider, string account, string? reason) =>
+        new(ErrorCode.NeedsReauth, $"{provider.DisplayName} connection '{account}' needs to be reconnected ({reason ?? "the provider refused the refresh"}). {HowToConnect(provider)}");
 
     private static McpFunctionsException NotConnected(ProviderDescriptor provider, string? account) =>
         new(ErrorCode.NotConnected, $"{provider.DisplayName} not connected{(account is null ? "" : $" (account '{account}')")}. {HowToConnect(provider)}");
