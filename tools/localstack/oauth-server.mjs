@@ -53,6 +53,9 @@
 // Test endpoints:
 //   GET  /_test/stats   {"authorizationCodeGrants", "refreshTokenGrants", "grantErrors", ...} (see newStats)
 //   POST /_test/reset   zeroes the counters (tokens and grants stay valid); answers the zeroed stats
+//   POST /_test/faults  form `path=/token&status=503&count=3[&retry_after=1]`: the next `count` requests to
+//                       that path answer `status` with {"error":"temporarily_unavailable"} (and Retry-After)
+//                       before oidc-provider sees them; `faultsServed` in the stats counts them
 import { AsyncLocalStorage } from "node:async_hooks";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -122,6 +125,7 @@ function newStats() {
     revocations: 0, // RFC 7009 requests that revoked a token
     authorizations: 0, // authorization responses with a code
     authorizationErrors: 0, // authorization responses with an error (access_denied, invalid_request, ...)
+    faultsServed: 0, // answers injected by /_test/faults
     lastError: null, // {event, error, error_description, error_detail, grant_type} of the last failure
   };
 }
@@ -442,6 +446,7 @@ async function interactionAbort(req, res) {
 // ---- routing --------------------------------------------------------------------------------
 
 const providerCallback = provider.callback();
+const faults = new Map();
 
 async function route(req, res) {
   const url = new URL(req.url, issuer);
@@ -454,6 +459,30 @@ async function route(req, res) {
   if (path === "/_test/reset" && req.method === "POST") {
     stats = newStats();
     sendJson(res, 200, stats);
+    return;
+  }
+  if (path === "/_test/faults" && req.method === "POST") {
+    const form = await readForm(req);
+    const fault = {
+      status: Number.parseInt(form.get("status") ?? "503", 10),
+      count: Number.parseInt(form.get("count") ?? "1", 10),
+      retryAfter: form.get("retry_after"),
+    };
+    faults.set(form.get("path") ?? "/token", fault);
+    sendJson(res, 200, { path: form.get("path") ?? "/token", ...fault });
+    return;
+  }
+  const fault = faults.get(path);
+  if (fault && fault.count > 0) {
+    fault.count -= 1;
+    stats.faultsServed += 1;
+    for await (const _ of req) {
+      // drain the body so the client sees a clean answer
+    }
+    if (fault.retryAfter) {
+      res.setHeader("Retry-After", fault.retryAfter);
+    }
+    sendJson(res, fault.status, { error: "temporarily_unavailable", error_description: "injected by /_test/faults" });
     return;
   }
 

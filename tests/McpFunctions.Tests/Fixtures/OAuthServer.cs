@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -63,6 +64,7 @@ public sealed record OAuthStats(
     int Revocations,
     int Authorizations,
     int AuthorizationErrors,
+    int FaultsServed,
     OAuthStatsError? LastError);
 
 /// <summary>The last failure the provider reported (<c>event</c> is e.g. <c>grant.error</c>, <c>authorization.error</c>).</summary>
@@ -339,6 +341,20 @@ public sealed class OAuthServer : IAsyncDisposable
         return await ReadStatsAsync(response);
     }
 
+    /// <summary>The next <paramref name="count"/> requests to <paramref name="path"/> (e.g. <c>/token</c>) answer
+    /// <paramref name="status"/> with <c>temporarily_unavailable</c> before the provider sees them.</summary>
+    public async Task InjectFaultsAsync(string path, int status, int count, int? retryAfterSeconds = null)
+    {
+        var form = new List<KeyValuePair<string, string>> { new("path", path), new("status", status.ToString(CultureInfo.InvariantCulture)), new("count", count.ToString(CultureInfo.InvariantCulture)) };
+        if (retryAfterSeconds is { } seconds)
+        {
+            form.Add(new("retry_after", seconds.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        using var response = await http.PostAsync(new Uri(Issuer, "_test/faults"), new FormUrlEncodedContent(form));
+        response.EnsureSuccessStatusCode();
+    }
+
     public async Task ResetStatsAsync()
     {
         using var response = await http.PostAsync(new Uri(Issuer, "/_test/reset"), null);
@@ -485,6 +501,7 @@ public sealed class OAuthServer : IAsyncDisposable
             Count("revocations"),
             Count("authorizations"),
             Count("authorizationErrors"),
+            Count("faultsServed"),
             lastError);
     }
 

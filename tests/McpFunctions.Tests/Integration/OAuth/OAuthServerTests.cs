@@ -236,7 +236,7 @@ public sealed class OAuthServerTests
     {
         await using var server = await OAuthServer.StartAsync(BasicClient);
         using var browser = new OAuthBrowser();
-        Assert.Equal(new OAuthStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null), await server.StatsAsync());
+        Assert.Equal(new OAuthStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null), await server.StatsAsync());
 
         var tokens = await AuthorizeAsync(server, browser, BasicClient);
         var refreshed = await server.RefreshAsync(BasicClient, tokens.RefreshToken!);
@@ -255,7 +255,7 @@ public sealed class OAuthServerTests
 
         await server.ResetStatsAsync();
 
-        Assert.Equal(new OAuthStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null), await server.StatsAsync());
+        Assert.Equal(new OAuthStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null), await server.StatsAsync());
     }
 
     [Fact]

@@ -27,6 +27,8 @@ public sealed class TokenLifecycleTests : IAsyncLifetime
                 s["WEBHOOK_HMAC_SECRET"] = "webhook-secret-for-token-lifecycle-tests-0123456789";
                 s["TokenEndpoint:Enabled"] = "true";
                 s["TokenEndpoint:RequiredRole"] = "Tokens.Read";
+                s["Refresh:BackoffBaseSeconds"] = "1";
+                s["Refresh:BackoffMaxSeconds"] = "2";
             });
     }
 
@@ -143,6 +145,79 @@ public sealed class TokenLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ProviderUnavailable_BacksOffWithoutMarking_ThenRecovers()
+    {
+        var (user, token) = NewUser();
+        await rig.ConnectAsync(token);
+        var key = new ConnectionKey("acme", user, OAuthRig.ProviderId, "default");
+        var store = rig.Host.Services.GetRequiredService<IConnectionStore>();
+        await store.UpdateAsync(key, c => c with { RefreshAfter = DateTimeOffset.UtcNow.AddMinutes(-1), ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(10) }, CancellationToken.None);
+        await rig.Server.ResetStatsAsync();
+        await rig.Server.InjectFaultsAsync("/token", 503, count: 2, retryAfterSeconds: 1);
+        var sweep = rig.Host.Services.GetRequiredService<RefreshSweep>();
+
+        var failed = await sweep.SweepAsync(CancellationToken.None);
+
+        Assert.Equal(1, failed.Unavailable);
+        var (afterFailure, _) = await rig.StoredAsync("acme", user);
+        Assert.Equal(ConnectionStatus.Active, afterFailure.Status);
+        Assert.Equal(1, afterFailure.RefreshFailureCount);
+        Assert.Equal("temporarily_unavailable", afterFailure.LastRefreshError);
+        Assert.True(afterFailure.NextRefreshAttemptAt > DateTimeOffset.UtcNow);
+        Assert.Equal(0, (await sweep.SweepAsync(CancellationToken.None)).Due);
+
+        await WaitUntilAsync(afterFailure.NextRefreshAttemptAt!.Value);
+        Assert.Equal(1, (await sweep.SweepAsync(CancellationToken.None)).Unavailable);
+        var (second, _) = await rig.StoredAsync("acme", user);
+        Assert.Equal(2, second.RefreshFailureCount);
+        Assert.Equal(ConnectionStatus.Active, second.Status);
+
+        await WaitUntilAsync(second.NextRefreshAttemptAt!.Value);
+        Assert.Equal(1, (await sweep.SweepAsync(CancellationToken.None)).Refreshed);
+
+        var (recovered, _) = await rig.StoredAsync("acme", user);
+        Assert.Equal(0, recovered.RefreshFailureCount);
+        Assert.Null(recovered.LastRefreshError);
+        Assert.Null(recovered.NextRefreshAttemptAt);
+        var stats = await rig.Server.StatsAsync();
+        Assert.Equal(2, stats.FaultsServed);
+        Assert.Equal(1, stats.RefreshTokenGrants);
+        var hooks = await receiver.WaitForAsync(4);
+        Assert.Equal(2, hooks.Count(h => h.Header("X-McpFunctions-Event") == "connection.refresh_failed" && h.BodyText.Contains(user, StringComparison.Ordinal)));
+        Assert.Single(hooks, h => h.Header("X-McpFunctions-Event") == "connection.recovered" && h.BodyText.Contains(user, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ExpiredTokenAndRefreshKeepsFailing_NeedsReauthAfterTheLimit()
+    {
+        var (user, token) = NewUser();
+        await rig.ConnectAsync(token);
+        var key = new ConnectionKey("acme", user, OAuthRig.ProviderId, "default");
+        var store = rig.Host.Services.GetRequiredService<IConnectionStore>();
+        await store.UpdateAsync(key, c => c with { RefreshAfter = DateTimeOffset.UtcNow.AddMinutes(-2), ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(-1) }, CancellationToken.None);
+        await rig.Server.InjectFaultsAsync("/token", 500, count: 10);
+        var sweep = rig.Host.Services.GetRequiredService<RefreshSweep>();
+
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            var (current, _) = await rig.StoredAsync("acme", user);
+            Assert.Equal(ConnectionStatus.Active, current.Status);
+            if (current.NextRefreshAttemptAt is { } next)
+            {
+                await WaitUntilAsync(next);
+            }
+
+            await sweep.SweepAsync(CancellationToken.None);
+        }
+
+        var (marked, _) = await rig.StoredAsync("acme", user);
+        Assert.Equal(ConnectionStatus.NeedsReauth, marked.Status);
+        Assert.Equal(3, marked.RefreshFailureCount);
+        var result = await McpRpc.CallAsync(rig.Host, token, "tools/call", $$$"""{"name":"{{{OAuthRig.Tool}}}","arguments":{}}""");
+        Assert.Equal(-32042, result.GetProperty("error").GetProperty("code").GetInt32());
+    }
+
+    [Fact]
     public async Task TokenEndpoint_RequiresTheRole_AndReturnsAFreshToken()
     {
         var (user, token) = NewUser();
@@ -178,6 +253,15 @@ public sealed class TokenLifecycleTests : IAsyncLifetime
     private static async Task WaitUntilExpiredAsync(Connection connection)
     {
         var wait = connection.ExpiresAt!.Value - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(300);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+    }
+
+    private static async Task WaitUntilAsync(DateTimeOffset at)
+    {
+        var wait = at - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(200);
         if (wait > TimeSpan.Zero)
         {
             await Task.Delay(wait);
