@@ -72,6 +72,23 @@ public sealed class ScheduledJobsStartupTests
     }
 
     [Fact]
+    public async Task LocalSettingsSample_StartsTheHostInDevelopment()
+    {
+        // local.settings.sample.json is what `func start` users copy: every value in it must pass startup validation.
+        var path = Path.Combine(FunctionRouteParityTests.RepositoryRoot(), "local.settings.sample.json");
+        var values = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("Values");
+        var settings = values.EnumerateObject().ToDictionary(p => p.Name.Replace("__", ":", StringComparison.Ordinal), p => (string?)p.Value.GetString());
+        settings["COSMOS:createIfMissing"] = "false"; // no Cosmos here; nothing else in the sample is overridden
+        settings["Jobs:Enabled"] = "false";
+        await using var app = LocalHostApp.Create(["--environment", "Development", "--urls", "http://127.0.0.1:0"], b => b.Configuration.AddInMemoryCollection(settings));
+
+        await app.StartAsync();
+        await app.StopAsync();
+
+        Assert.Contains(app.Services.GetServices<IHostedService>(), s => s is ScheduledJobRunner);
+    }
+
+    [Fact]
     public async Task TestHost_TurnsTheRunnerOffByDefault()
     {
         await using var host = await TestHost.StartAsync();
