@@ -1,5 +1,6 @@
 // The Function App on Flex Consumption (FC1): dotnet-isolated 10.0, code from a blob container read with the
-// app's identity, AzureWebJobsStorage by identity, Application Insights by identity.
+// app's identity, AzureWebJobsStorage by identity, Application Insights by identity. (Flex Consumption has no
+// FTP, and azd deploys through Entra ID.)
 param name string
 param planName string
 param location string
@@ -55,8 +56,6 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     keyVaultReferenceIdentity: identityId
     siteConfig: {
       minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
-      http20Enabled: true
     }
     functionAppConfig: {
       deployment: {
@@ -100,23 +99,6 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
     Mcp__PublicBaseUrl: publicBaseUrl
     OAuth__CallbackUrl: '${publicBaseUrl}api/oauth/callback'
   })
-}
-
-// Deployments go through Entra ID (azd uses the One Deploy API); no publishing passwords.
-resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
-  parent: site
-  name: 'ftp'
-  properties: {
-    allow: false
-  }
-}
-
-resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
-  parent: site
-  name: 'scm'
-  properties: {
-    allow: false
-  }
 }
 
 output name string = site.name
