@@ -1,8 +1,9 @@
 using McpFunctions.Http.Composition;
+using McpFunctions.Http.Jobs;
 
 namespace McpFunctions.LocalHost;
 
-/// <summary>Builds the Kestrel host: the shared registration and routes, nothing else.</summary>
+/// <summary>Builds the Kestrel host: the shared registration and routes, plus the runner that stands in for timer triggers.</summary>
 public static class LocalHostApp
 {
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
@@ -11,6 +12,7 @@ public static class LocalHostApp
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
         builder.AddMcpFunctions();
+        builder.AddScheduledJobRunner();
         var app = builder.Build();
         app.MapMcpFunctions();
         return app;

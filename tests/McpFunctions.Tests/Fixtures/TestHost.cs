@@ -70,6 +70,8 @@ public sealed class TestHost : IAsyncDisposable
             ["Auth:Issuer"] = TestTokens.Issuer,
             ["Auth:Audience"] = TestTokens.Audience,
             ["Providers:notion:BaseUrl"] = notion.BaseUrl.ToString(),
+            // Background sweeps would touch the data tests arrange; tests that need the runner turn it on.
+            ["Jobs:Enabled"] = "false",
         };
         configure?.Invoke(settings);
         // A host pointed at a given database (restart and multi-instance tests) leaves deleting it to the test.
