@@ -77,6 +77,13 @@ internal static class OAuthRegistration
                     $"Providers__{provider.Id}__ClientId and Providers__{provider.Id}__ClientSecret must be set together (one of them is empty).");
             }
 
+            if (secret.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase))
+            {
+                // App Service hands over the reference text itself when the secret is missing or unreadable.
+                throw new InvalidOperationException(
+                    $"Providers__{provider.Id}__ClientSecret is an unresolved Key Vault reference: create the secret, or grant the app's identity access to it.");
+            }
+
             clients[provider.Id] = new OAuthClientCredentials(id, secret);
         }
 
