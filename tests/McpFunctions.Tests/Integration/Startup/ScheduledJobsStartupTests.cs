@@ -43,7 +43,7 @@ public sealed class ScheduledJobsStartupTests
         }
 
         var runner = Assert.Single(app.Services.GetServices<IHostedService>().OfType<ScheduledJobRunner>());
-        Assert.Contains(runner.Plans, p => p.Name == "ProbeJob" && p.Schedule == "* * * * * *");
+        Assert.Contains(runner.Plans, p => p.Name == "ProbeJob" && p.Schedule.Expression == "* * * * * *");
     }
 
     [Fact]

@@ -67,6 +67,33 @@ public sealed class StartupConfigurationTests
         Assert.Contains("api.authHeader", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Providers:acme:ClientSecret", null, "Providers__acme__ClientId and Providers__acme__ClientSecret must be set together")]
+    [InlineData("Providers:acme:ClientSecret", "@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/x)", "unresolved Key Vault reference")]
+    [InlineData("OAuth:CallbackUrl", null, "OAuth__CallbackUrl (or Mcp__PublicBaseUrl) is required")]
+    [InlineData("OAuth:ReturnUrlAllowlist:0", null, "OAuth__ReturnUrlAllowlist must list at least one URL outside Development")]
+    [InlineData("OAuth:DefaultReturnUrl", "https://elsewhere.example/done", "OAuth__DefaultReturnUrl must be on OAuth__ReturnUrlAllowlist")]
+    [InlineData("Providers:acme:TokenUrl", "http://token.example/", "Providers:acme:TokenUrl must be an absolute https URL")]
+    [InlineData("Refresh:LeaseSeconds", "5", "Refresh__LeaseSeconds must be at least 20")]
+    public void Production_BadOAuthSetting_FailsNamingIt(string setting, string? value, string expected)
+    {
+        using var folder = new TempCatalog(
+            """{"id":"acme","displayName":"Acme","auth":{"type":"oauth2","oauth":{"authorizeUrl":"https://acme.example/authorize","tokenUrl":"https://acme.example/token"}},"api":{"baseUrl":"https://api.acme.example","authHeader":{"name":"Authorization","value":"Bearer {token}"}},"tools":[]}""",
+            "acme.json");
+        var settings = ValidSettings();
+        settings["Providers:CatalogPath"] = folder.Path;
+        settings["Providers:acme:ClientId"] = "client";
+        settings["Providers:acme:ClientSecret"] = "client-secret-value";
+        settings["OAuth:CallbackUrl"] = "https://api.example/api/oauth/callback";
+        settings["OAuth:ReturnUrlAllowlist:0"] = "https://chat.example/";
+        settings[setting] = value;
+
+        var error = Assert.Throws<InvalidOperationException>(() => Create("Production", settings));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("client-secret-value", error.Message, StringComparison.Ordinal);
+    }
+
     private static Microsoft.AspNetCore.Builder.WebApplication Create(string environment, Dictionary<string, string?> settings) =>
         LocalHostApp.Create(["--environment", environment], b => b.Configuration.AddInMemoryCollection(settings));
 }
