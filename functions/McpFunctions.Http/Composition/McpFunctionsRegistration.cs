@@ -7,6 +7,7 @@ using McpFunctions.Core.Connections;
 using McpFunctions.Core.Credentials;
 using McpFunctions.Core.Health;
 using McpFunctions.Core.Providers;
+using McpFunctions.Http.Admin;
 using McpFunctions.Http.Auth;
 using McpFunctions.Http.Connections;
 using McpFunctions.Http.Health;
@@ -37,6 +38,7 @@ public static class McpFunctionsRegistration
         services.AddAuth(configuration);
         services.AddSingleton(LoadCatalog(configuration));
         services.AddKeyRing(configuration, builder.Environment);
+        services.AddKeyRotation(configuration);
         services.AddStorage(configuration);
         services.AddProviderCalls();
 
@@ -61,6 +63,7 @@ public static class McpFunctionsRegistration
         app.MapConnectionsApi();
         app.MapMcpApi();
         app.MapProtectedResourceApi();
+        app.MapKeysApi();
         return app;
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using McpFunctions.Adapters.Cosmos;
 using McpFunctions.Core.Credentials;
 using McpFunctions.Core.Providers;
+using McpFunctions.Http.Admin;
 using McpFunctions.Http.Connections;
 using McpFunctions.Http.Endpoints;
 using McpFunctions.Http.Health;
@@ -26,6 +27,8 @@ namespace McpFunctions.Http.Json;
 [JsonSerializable(typeof(ConnectionList))]
 [JsonSerializable(typeof(ApiProblem))]
 [JsonSerializable(typeof(HealthReport))]
+[JsonSerializable(typeof(KeyReportView))]
+[JsonSerializable(typeof(RewrapResultView))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(long))]
