@@ -45,7 +45,9 @@ public sealed class TestHost : IAsyncDisposable
 
     public IServiceProvider Services => app.Services;
 
-    public static async Task<TestHost> StartAsync(Action<IDictionary<string, string?>>? configure = null, NotionStandIn? sharedNotion = null)
+    /// <param name="overrideServices">Replaces services after the host's own registration (see <see cref="ServiceOverrides"/>).</param>
+    public static async Task<TestHost> StartAsync(
+        Action<IDictionary<string, string?>>? configure = null, NotionStandIn? sharedNotion = null, Action<IServiceCollection>? overrideServices = null)
     {
         var notion = sharedNotion ?? await NotionStandIn.StartAsync();
         var logs = new CapturedLogs();
@@ -72,6 +74,10 @@ public sealed class TestHost : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
             builder.Logging.AddProvider(logs);
+            if (overrideServices is not null)
+            {
+                builder.Host.UseServiceProviderFactory(new ServiceOverrides(overrideServices));
+            }
         });
         await app.StartAsync();
         return new TestHost(app, notion, logs, databaseName, encryptionKey);
