@@ -66,6 +66,13 @@ public sealed class KeyRewrapJob(
                 var limit = wanted + pass.PassedOverCount;
                 var page = await store.QueryNotUnderKeyAsync(currentKeyId, limit, cancellationToken);
                 var fresh = page.Items.Where(s => !pass.IsPassedOver(s.Connection.Key)).ToList();
+                if (fresh.Count == 0)
+                {
+                    // Only credentials this pass already left alone remain (a full page of them would be a store fault).
+                    complete = page.Items.Count < limit;
+                    break;
+                }
+
                 await Parallel.ForEachAsync(
                     fresh.Take(wanted),
                     new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken },
