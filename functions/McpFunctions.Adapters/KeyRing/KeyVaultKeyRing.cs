@@ -403,25 +403,54 @@ public sealed class KeyVaultKeyRing : IKeyRing, IKeyRotation, IDisposable
     {
         var previous = snapshot;
         var entries = new List<Entry>();
+        var enabled = new List<SecretProperties>();
         var disabled = 0;
         await foreach (var properties in client.GetPropertiesOfSecretVersionsAsync(secretName, cancellationToken))
         {
-            var keyId = KeyIdFor(secretName, properties.Version);
-            if (properties.Enabled != true)
+            if (properties.Enabled == true)
             {
-                disabled++;
-                RememberUnavailable(keyId);
+                enabled.Add(properties);
                 continue;
             }
+
+            disabled++;
+            RememberUnavailable(KeyIdFor(secretName, properties.Version));
+        }
+
+        SecretProperties? newest = null;
+        foreach (var properties in enabled)
+        {
+            if (newest is null || IsNewer(properties.CreatedOn, properties.Version, newest.CreatedOn, newest.Version))
+            {
+                newest = properties;
+            }
+        }
+
+        foreach (var properties in enabled)
+        {
+            var keyId = KeyIdFor(secretName, properties.Version);
 
             // A version's value never changes, so a version already held is not fetched again.
             if (previous?.Find(keyId) is { } known)
             {
                 entries.Add(known);
+                continue;
             }
-            else if (await FetchVersionAsync(properties.Version, cancellationToken) is { } fetched)
+
+            try
             {
-                entries.Add(fetched);
+                if (await FetchVersionAsync(properties.Version, cancellationToken) is { } fetched)
+                {
+                    entries.Add(fetched);
+                }
+            }
+            catch (InvalidOperationException ex) when (!ReferenceEquals(properties, newest))
+            {
+                // An older version that is not a key (set by hand in the portal) sealed nothing we could open: skip it
+                // rather than refuse every version. A malformed newest version does fail the load, since new
+                // credentials would otherwise be sealed under an older key without anyone noticing.
+                RememberUnavailable(keyId);
+                logger.LogError("Skipped {KeyId}: {Problem}", keyId, ex.Message);
             }
         }
 
@@ -606,6 +635,14 @@ public sealed class KeyVaultKeyRing : IKeyRing, IKeyRotation, IDisposable
         }
     }
 
+    // Creation times have one-second resolution; on a tie the version id decides, so every instance agrees.
+    private static bool IsNewer(DateTimeOffset? candidateCreated, string candidateVersion, DateTimeOffset? currentCreated, string currentVersion)
+    {
+        var candidate = candidateCreated ?? DateTimeOffset.MinValue;
+        var current = currentCreated ?? DateTimeOffset.MinValue;
+        return candidate != current ? candidate > current : string.CompareOrdinal(candidateVersion, currentVersion) > 0;
+    }
+
     private sealed record FailedLoad(DateTimeOffset At, Exception Error);
 
     private sealed record Entry(string Version, DateTimeOffset CreatedOn, KeyEncryptionKey Key);
@@ -645,10 +682,7 @@ public sealed class KeyVaultKeyRing : IKeyRing, IKeyRotation, IDisposable
             return new Snapshot(entries);
         }
 
-        // Creation times have one-second resolution; on a tie the version id decides, so every instance agrees.
         private static bool IsNewer(Entry candidate, Entry current) =>
-            candidate.CreatedOn != current.CreatedOn
-                ? candidate.CreatedOn > current.CreatedOn
-                : string.CompareOrdinal(candidate.Version, current.Version) > 0;
+            KeyVaultKeyRing.IsNewer(candidate.CreatedOn, candidate.Version, current.CreatedOn, current.Version);
     }
 }

@@ -133,6 +133,12 @@ public sealed class KeyRewrapJob(
             {
                 return Failed(connection.Key, keyId, ex.Code.ToWire());
             }
+            catch (InvalidOperationException ex)
+            {
+                // The key ring's word for a version it cannot use (not a 32-byte key, access denied): a problem of the
+                // credentials under that version, which must not stop the pass. The message names the version, never a value.
+                return Failed(connection.Key, keyId, ex.Message);
+            }
 
             if (ReferenceEquals(rewrapped, sealedCredential))
             {

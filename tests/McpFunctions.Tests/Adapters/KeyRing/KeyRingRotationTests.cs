@@ -100,6 +100,26 @@ public sealed class KeyRingRotationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Load_StandInOlderVersionNotAKey_SkippedWithAnErrorAndTheOthersServe()
+    {
+        var value = Convert.ToBase64String(RandomNumberGenerator.GetBytes(20));
+        var bad = StandInVault.KeyIdOf(vault.Server.AddVersion(StandInVault.SecretName, value));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var v2 = AddVersion();
+        using var ring = NewRing();
+
+        var state = await ring.DescribeAsync(CancellationToken.None);
+        var calls = vault.Server.RequestCount;
+
+        Assert.Equal(v2, state.CurrentKeyId);
+        Assert.Equal([v2], state.KeyIds);
+        Assert.Null(await ring.FindAsync(bad, CancellationToken.None));
+        Assert.Equal(calls, vault.Server.RequestCount);
+        Assert.Contains(logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal) && l.Contains(bad, StringComparison.Ordinal));
+        Assert.DoesNotContain(value, logs.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AddVersion_StandInThrottlesThePutOnce_RetriedAfterRetryAfterAndExactlyOneVersionAdded()
     {
         AddVersion();

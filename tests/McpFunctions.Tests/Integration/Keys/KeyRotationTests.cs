@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Text.Json;
 using McpFunctions.Adapters.KeyRing;
 using McpFunctions.Core.Connections;
@@ -242,6 +243,37 @@ public sealed class KeyRotationTests
         {
             var stored = (await host.Services.GetStore().ReadLatestAsync(seed.Key, CancellationToken.None))!;
             Assert.Equal(seed.Secret, (await protector.UnprotectAsync(stored.Connection.Credential, seed.Key, CancellationToken.None)).ApiKey);
+        }
+    }
+
+    [Fact]
+    public async Task Rewrap_StandInCredentialUnderVersionThatIsNotAKey_CountedAsFailedAndThePassGoesOn()
+    {
+        var now = DateTimeOffset.UtcNow;
+        await using var vault = await StandInVault.StartAsync();
+        vault.AddVersion(createdOn: now.AddHours(-2));
+        await using var host = await StartOnVaultAsync(vault);
+        var movable = await SeedAsync(host, Tenant, 6);
+        var v2 = vault.AddVersion(createdOn: now.AddHours(-1));
+
+        // Someone put 16 bytes into a version, and a record claims to be sealed under it.
+        var value = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        var broken = StandInVault.KeyIdOf(vault.Server.AddVersion(StandInVault.SecretName, value, createdOn: now.AddHours(-3)));
+        var claimed = new CredentialProtector(
+            new EnvelopeEncryption(new LocalKeyRing([new KeyEncryptionKey(broken, RandomNumberGenerator.GetBytes(32))])), McpJsonContext.Default.Credential);
+        await SeedAsync(host, "broken", 2, claimed);
+
+        var pass = await RewrapAsync(host);
+
+        Assert.Equal(6, pass.GetProperty("rewrapped").GetInt32());
+        Assert.Equal(2, pass.GetProperty("failed_by_key").GetProperty(broken).GetInt32());
+        Assert.True(pass.GetProperty("complete").GetBoolean());
+        Assert.Equal(v2, pass.GetProperty("current_key_id").GetString());
+        Assert.DoesNotContain(value, host.Logs.All, StringComparison.Ordinal);
+        foreach (var seed in movable)
+        {
+            var stored = (await host.Services.GetStore().ReadLatestAsync(seed.Key, CancellationToken.None))!;
+            Assert.Equal(v2, stored.Connection.Credential.KeyId);
         }
     }
 
