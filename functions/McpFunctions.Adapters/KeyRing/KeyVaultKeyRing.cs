@@ -7,6 +7,7 @@ using Azure.Identity;
 using Azure.Security.KeyVault.Secrets;
 using McpFunctions.Core.Credentials;
 using McpFunctions.Core.Errors;
+using McpFunctions.Core.Keys;
 using Microsoft.Extensions.Logging;
 
 namespace McpFunctions.Adapters.KeyRing;
@@ -20,9 +21,10 @@ namespace McpFunctions.Adapters.KeyRing;
 /// Once keys are loaded, a Key Vault outage only costs a logged warning: the cached keys keep working. A secret
 /// value is never logged or put in an exception message, only the secret's name and version.
 /// </remarks>
-public sealed class KeyVaultKeyRing : IKeyRing, IDisposable
+public sealed class KeyVaultKeyRing : IKeyRing, IKeyRotation, IDisposable
 {
     public const string KeyIdPrefix = "kv:";
+    public const string Source = "KeyVault";
 
     /// <summary>The content type set on the versions this ring creates.</summary>
     public const string SecretContentType = "application/octet-stream; base64";
@@ -207,7 +209,7 @@ public sealed class KeyVaultKeyRing : IKeyRing, IDisposable
         catch (Exception ex) when (IsKeyVaultFailure(ex, cancellationToken))
         {
             CryptographicOperations.ZeroMemory(material);
-            throw Classify(ex);
+            throw ForOperator(Classify(ex));
         }
 
         var keyId = KeyIdFor(secretName, created.Version);
@@ -243,6 +245,48 @@ public sealed class KeyVaultKeyRing : IKeyRing, IDisposable
 
         logger.LogInformation("Added key {KeyId} to Key Vault secret {SecretName}; new credentials are sealed under {CurrentKeyId}", keyId, secretName, result.Current.Key.Id);
         return keyId;
+    }
+
+    /// <summary>Re-reads every version now (the operator's "pick up the version I added in the portal"). On failure the
+    /// keys held stay in use and the error says why: SERVICE_UNAVAILABLE for an outage, KEY_ROTATION_UNSUPPORTED for a
+    /// vault that refuses access or holds a version that is not a key.</summary>
+    public async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            await LoadAsync(cancellationToken);
+        }
+        catch (Exception ex) when (IsKeyVaultFailure(ex, cancellationToken))
+        {
+            var held = snapshot;
+            if (held is not null)
+            {
+                ScheduleRefresh(FailedRefreshRetry);
+            }
+
+            logger.LogWarning(
+                ex,
+                "Reloading Key Vault secret {SecretName} failed; keeping the {KeyCount} keys held (current {KeyId})",
+                secretName, held?.Count ?? 0, held?.Current.Key.Id);
+            throw ForOperator(Classify(ex));
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async ValueTask<KeyRingState> DescribeAsync(CancellationToken cancellationToken)
+    {
+        var held = await GetSnapshotAsync(cancellationToken);
+        return new KeyRingState(
+            Source,
+            CanRotate: true,
+            held.Current.Key.Id,
+            held.Current.CreatedOn,
+            refreshInterval,
+            [.. held.NewestFirst().Select(e => e.Key.Id)]);
     }
 
     /// <summary>Stops a background refresh in flight; the ring is not usable afterwards.</summary>
@@ -359,25 +403,54 @@ public sealed class KeyVaultKeyRing : IKeyRing, IDisposable
     {
         var previous = snapshot;
         var entries = new List<Entry>();
+        var enabled = new List<SecretProperties>();
         var disabled = 0;
         await foreach (var properties in client.GetPropertiesOfSecretVersionsAsync(secretName, cancellationToken))
         {
-            var keyId = KeyIdFor(secretName, properties.Version);
-            if (properties.Enabled != true)
+            if (properties.Enabled == true)
             {
-                disabled++;
-                RememberUnavailable(keyId);
+                enabled.Add(properties);
                 continue;
             }
+
+            disabled++;
+            RememberUnavailable(KeyIdFor(secretName, properties.Version));
+        }
+
+        SecretProperties? newest = null;
+        foreach (var properties in enabled)
+        {
+            if (newest is null || IsNewer(properties.CreatedOn, properties.Version, newest.CreatedOn, newest.Version))
+            {
+                newest = properties;
+            }
+        }
+
+        foreach (var properties in enabled)
+        {
+            var keyId = KeyIdFor(secretName, properties.Version);
 
             // A version's value never changes, so a version already held is not fetched again.
             if (previous?.Find(keyId) is { } known)
             {
                 entries.Add(known);
+                continue;
             }
-            else if (await FetchVersionAsync(properties.Version, cancellationToken) is { } fetched)
+
+            try
             {
-                entries.Add(fetched);
+                if (await FetchVersionAsync(properties.Version, cancellationToken) is { } fetched)
+                {
+                    entries.Add(fetched);
+                }
+            }
+            catch (InvalidOperationException ex) when (!ReferenceEquals(properties, newest))
+            {
+                // An older version that is not a key (set by hand in the portal) sealed nothing we could open: skip it
+                // rather than refuse every version. A malformed newest version does fail the load, since new
+                // credentials would otherwise be sealed under an older key without anyone noticing.
+                RememberUnavailable(keyId);
+                logger.LogError("Skipped {KeyId}: {Problem}", keyId, ex.Message);
             }
         }
 
@@ -435,7 +508,7 @@ public sealed class KeyVaultKeyRing : IKeyRing, IDisposable
         var expected = $"expected base64 of {KeyEncryptionKey.SizeInBytes} random bytes";
         if (string.IsNullOrWhiteSpace(value))
         {
-            throw new InvalidOperationException($"Key Vault secret '{secretName}' version '{version}' is empty; {expected}.");
+            throw new InvalidOperationException($"Key Vault secret '{secretName}' ({KeyVaultKeyRingOptions.Section}__secretName) version '{version}' is empty; {expected}.");
         }
 
         var text = value.Trim();
@@ -444,13 +517,13 @@ public sealed class KeyVaultKeyRing : IKeyRing, IDisposable
         {
             if (!Convert.TryFromBase64String(text, buffer, out var written))
             {
-                throw new InvalidOperationException($"Key Vault secret '{secretName}' version '{version}' is not valid base64; {expected}.");
+                throw new InvalidOperationException($"Key Vault secret '{secretName}' ({KeyVaultKeyRingOptions.Section}__secretName) version '{version}' is not valid base64; {expected}.");
             }
 
             if (written != KeyEncryptionKey.SizeInBytes)
             {
                 throw new InvalidOperationException(
-                    $"Key Vault secret '{secretName}' version '{version}' decodes to {written} bytes; {expected}.");
+                    $"Key Vault secret '{secretName}' ({KeyVaultKeyRingOptions.Section}__secretName) version '{version}' decodes to {written} bytes; {expected}.");
             }
 
             return buffer[..written];
@@ -531,6 +604,12 @@ public sealed class KeyVaultKeyRing : IKeyRing, IDisposable
         _ => ex,
     };
 
+    /// <summary>For an operator's call: a configuration problem (access denied, a version that is not a key) becomes
+    /// KEY_ROTATION_UNSUPPORTED with the same safe message, so the endpoint can say what to fix.</summary>
+    private static Exception ForOperator(Exception classified) => classified is InvalidOperationException configuration
+        ? new McpFunctionsException(ErrorCode.KeyRotationUnsupported, configuration.Message + " The keys in use are unchanged.", configuration)
+        : classified;
+
     /// <summary>Key Vault answers GET of a disabled version with 403 and inner error <c>SecretDisabled</c>.</summary>
     private static bool IsSecretDisabled(RequestFailedException ex)
     {
@@ -554,6 +633,14 @@ public sealed class KeyVaultKeyRing : IKeyRing, IDisposable
         {
             return false;
         }
+    }
+
+    // Creation times have one-second resolution; on a tie the version id decides, so every instance agrees.
+    private static bool IsNewer(DateTimeOffset? candidateCreated, string candidateVersion, DateTimeOffset? currentCreated, string currentVersion)
+    {
+        var candidate = candidateCreated ?? DateTimeOffset.MinValue;
+        var current = currentCreated ?? DateTimeOffset.MinValue;
+        return candidate != current ? candidate > current : string.CompareOrdinal(candidateVersion, currentVersion) > 0;
     }
 
     private sealed record FailedLoad(DateTimeOffset At, Exception Error);
@@ -587,16 +674,15 @@ public sealed class KeyVaultKeyRing : IKeyRing, IDisposable
 
         public Entry? Find(string keyId) => byId.GetValueOrDefault(keyId);
 
+        public IEnumerable<Entry> NewestFirst() => byId.Values.Order(Comparer<Entry>.Create((a, b) => IsNewer(a, b) ? -1 : IsNewer(b, a) ? 1 : 0));
+
         public Snapshot With(Entry entry)
         {
             var entries = new List<Entry>(byId.Values.Where(e => e.Key.Id != entry.Key.Id)) { entry };
             return new Snapshot(entries);
         }
 
-        // Creation times have one-second resolution; on a tie the version id decides, so every instance agrees.
         private static bool IsNewer(Entry candidate, Entry current) =>
-            candidate.CreatedOn != current.CreatedOn
-                ? candidate.CreatedOn > current.CreatedOn
-                : string.CompareOrdinal(candidate.Version, current.Version) > 0;
+            KeyVaultKeyRing.IsNewer(candidate.CreatedOn, candidate.Version, current.CreatedOn, current.Version);
     }
 }

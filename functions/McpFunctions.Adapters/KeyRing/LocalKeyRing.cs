@@ -1,15 +1,26 @@
 using System.Security.Cryptography;
 using McpFunctions.Core.Credentials;
+using McpFunctions.Core.Errors;
+using McpFunctions.Core.Keys;
 
 namespace McpFunctions.Adapters.KeyRing;
 
 /// <summary>An in-memory key ring built from the local key setting <c>MCP_ENCRYPTION_KEY</c> (and earlier versions).</summary>
-public sealed class LocalKeyRing : IKeyRing
+/// <remarks>Its keys change only with its settings and a restart, so it describes itself but refuses to rotate.</remarks>
+public sealed class LocalKeyRing : IKeyRing, IKeyRotation
 {
     public const string SettingName = "MCP_ENCRYPTION_KEY";
+    public const string PreviousSettingName = SettingName + "_PREVIOUS";
+    public const string Source = "Local";
+
+    internal const string RotationUnsupportedMessage =
+        "The local key ring (KeyRing__Source=Local) cannot add or reload key versions. To rotate: generate a key "
+        + "(`openssl rand -base64 32`), set it as " + SettingName + ", move the old value into " + PreviousSettingName
+        + " (comma-separated), restart every instance, then run the re-wrap. Or use KeyRing__Source=KeyVault.";
 
     private readonly KeyEncryptionKey current;
     private readonly Dictionary<string, KeyEncryptionKey> byId = new(StringComparer.Ordinal);
+    private readonly KeyRingState state;
 
     /// <summary>Builds the ring from key versions, oldest first: the last one is current.</summary>
     public LocalKeyRing(IReadOnlyList<KeyEncryptionKey> keys)
@@ -32,6 +43,7 @@ public sealed class LocalKeyRing : IKeyRing
         }
 
         current = keys[^1];
+        state = new KeyRingState(Source, CanRotate: false, current.Id, CurrentSince: null, TimeSpan.Zero, [.. keys.Reverse().Select(k => k.Id)]);
     }
 
     /// <summary>Parses the current key and any previous keys (each base64 of 32 bytes).</summary>
@@ -75,6 +87,14 @@ public sealed class LocalKeyRing : IKeyRing
 
     // Nothing to reach: the keys are in memory.
     public Task CheckHealthAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public ValueTask<KeyRingState> DescribeAsync(CancellationToken cancellationToken) => ValueTask.FromResult(state);
+
+    public Task<string> AddVersionAsync(CancellationToken cancellationToken) =>
+        Task.FromException<string>(new McpFunctionsException(ErrorCode.KeyRotationUnsupported, RotationUnsupportedMessage));
+
+    public Task ReloadAsync(CancellationToken cancellationToken) =>
+        Task.FromException(new McpFunctionsException(ErrorCode.KeyRotationUnsupported, RotationUnsupportedMessage));
 
     private static KeyEncryptionKey Parse(string? value, string which)
     {

@@ -7,6 +7,7 @@ using McpFunctions.Core.Connections;
 using McpFunctions.Core.Credentials;
 using McpFunctions.Core.Health;
 using McpFunctions.Core.Providers;
+using McpFunctions.Http.Admin;
 using McpFunctions.Http.Auth;
 using McpFunctions.Http.Connections;
 using McpFunctions.Http.Health;
@@ -39,6 +40,7 @@ public static class McpFunctionsRegistration
         var catalog = LoadCatalog(configuration);
         services.AddSingleton(catalog);
         services.AddKeyRing(configuration, builder.Environment);
+        services.AddKeyRotation(configuration);
         services.AddStorage(configuration);
         services.AddProviderCalls();
         services.AddWebhooks(configuration);
@@ -66,6 +68,7 @@ public static class McpFunctionsRegistration
         app.MapOAuthApi();
         app.MapMcpApi();
         app.MapProtectedResourceApi();
+        app.MapKeysApi();
         return app;
     }
 

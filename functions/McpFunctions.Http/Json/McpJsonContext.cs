@@ -5,6 +5,7 @@ using McpFunctions.Adapters.Webhooks;
 using McpFunctions.Core.Credentials;
 using McpFunctions.Core.Events;
 using McpFunctions.Core.Providers;
+using McpFunctions.Http.Admin;
 using McpFunctions.Http.Connections;
 using McpFunctions.Http.Endpoints;
 using McpFunctions.Http.Health;
@@ -38,6 +39,8 @@ namespace McpFunctions.Http.Json;
 [JsonSerializable(typeof(OAuthRecordDocument))]
 [JsonSerializable(typeof(ApiProblem))]
 [JsonSerializable(typeof(HealthReport))]
+[JsonSerializable(typeof(KeyReportView))]
+[JsonSerializable(typeof(RewrapResultView))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(long))]

@@ -51,8 +51,13 @@ public sealed class TestHost : IAsyncDisposable
 
     public IServiceProvider Services => app.Services;
 
+    /// <param name="overrideServices">Replaces services after the host's own registration (see <see cref="ServiceOverrides"/>).</param>
     /// <param name="port">A fixed loopback port (e.g. one an OAuth client's redirect URI names); 0 picks a free one.</param>
-    public static async Task<TestHost> StartAsync(Action<IDictionary<string, string?>>? configure = null, NotionStandIn? sharedNotion = null, int port = 0)
+    public static async Task<TestHost> StartAsync(
+        Action<IDictionary<string, string?>>? configure = null,
+        NotionStandIn? sharedNotion = null,
+        Action<IServiceCollection>? overrideServices = null,
+        int port = 0)
     {
         var notion = sharedNotion ?? await NotionStandIn.StartAsync();
         var logs = new CapturedLogs();
@@ -84,6 +89,10 @@ public sealed class TestHost : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
             builder.Logging.AddProvider(logs);
+            if (overrideServices is not null)
+            {
+                builder.Host.UseServiceProviderFactory(new ServiceOverrides(overrideServices));
+            }
         });
         await app.StartAsync();
         return new TestHost(app, notion, logs, databaseName, encryptionKey, ownsDatabase);
