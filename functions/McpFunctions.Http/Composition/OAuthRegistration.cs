@@ -109,7 +109,8 @@ internal static class OAuthRegistration
             callback = new Uri("http://127.0.0.1" + CallbackPath);
         }
 
-        if (anyClient && options.ReturnUrlAllowlist.Count == 0 && !environment.IsDevelopment())
+        var allowlist = options.ReturnUrlAllowlist.Where(u => u is { IsAbsoluteUri: true }).ToList();
+        if (anyClient && allowlist.Count == 0 && !environment.IsDevelopment())
         {
             throw new InvalidOperationException(
                 "OAuth__ReturnUrlAllowlist must list at least one URL outside Development: flows may only return the browser to the chat product's own pages.");
@@ -117,7 +118,7 @@ internal static class OAuthRegistration
 
         var settings = new OAuthFlowSettings(
             callback,
-            [.. options.ReturnUrlAllowlist],
+            allowlist,
             options.DefaultReturnUrl,
             options.RequireCompletion,
             TimeSpan.FromMinutes(Math.Clamp(options.StateLifetimeMinutes, 1, 60)),
