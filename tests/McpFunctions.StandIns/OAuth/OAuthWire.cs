@@ -64,7 +64,9 @@ internal static class OAuthWire
         MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
         && string.Equals(type.MediaType, "application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>RFC 6749 §2.3.1 HTTP Basic client authentication: both parts are form-urlencoded before base64.</summary>
+    /// <summary>HTTP Basic client authentication as GitHub and Notion take it (RFC 7617: <c>id:secret</c>, base64).</summary>
+    /// <remarks>RFC 6749 §2.3.1 also form-encodes both parts first; for the URL-safe ids and secrets these providers
+    /// issue the two forms are the same, so the stand-ins do not decode.</remarks>
     public static bool TryBasic(string? authorization, out string clientId, out string clientSecret)
     {
         clientId = clientSecret = string.Empty;
@@ -89,8 +91,8 @@ internal static class OAuthWire
             return false;
         }
 
-        clientId = Uri.UnescapeDataString(decoded[..colon].Replace('+', ' '));
-        clientSecret = Uri.UnescapeDataString(decoded[(colon + 1)..].Replace('+', ' '));
+        clientId = decoded[..colon];
+        clientSecret = decoded[(colon + 1)..];
         return true;
     }
 

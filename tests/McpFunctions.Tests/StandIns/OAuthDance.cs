@@ -57,7 +57,7 @@ internal sealed class OAuthDance : IDisposable
     }
 
     public static AuthenticationHeaderValue Basic(string id, string secret) =>
-        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Uri.EscapeDataString(id)}:{Uri.EscapeDataString(secret)}")));
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{id}:{secret}")));
 
     public static async Task<JsonElement> JsonAsync(HttpResponseMessage response)
     {

@@ -154,6 +154,21 @@ public sealed class QlikStandInTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Refresh_TwoAtOnceWithTheSameToken_OneWinsAndTheOtherCountsAsReuse()
+    {
+        var refreshToken = (await ConnectAsync()).GetProperty("refresh_token").GetString()!;
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => RefreshAsync(refreshToken)));
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Unauthorized], responses.Select(r => r.StatusCode).Order());
+        Assert.Equal((1, 1), (qlik.RefreshGrants, qlik.ReusedRefreshTokens));
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task Refresh_AsJsonWithBasicClientAuth_IsAlsoAccepted()
     {
         var tokens = await ConnectAsync();
