@@ -23,10 +23,6 @@ internal sealed class OAuthGrantBook(OAuthGrantPolicy policy, TimeProvider clock
     private int _reusedRefreshTokens;
     private int _revocations;
 
-    public OAuthGrantPolicy Policy => policy;
-
-    public TimeProvider Clock => clock;
-
     public int CodeGrants => Read(() => _codeGrants);
 
     public int RefreshGrants => Read(() => _refreshGrants);
@@ -171,7 +167,7 @@ internal sealed class OAuthGrantBook(OAuthGrantPolicy policy, TimeProvider clock
                 return OAuthRefusal.RefreshTokenOfAnotherClient;
             }
 
-            if (record.Grant.Revoked || record.Revoked)
+            if (record.Grant.Revoked)
             {
                 return OAuthRefusal.GrantRevoked;
             }
@@ -321,7 +317,5 @@ internal sealed class OAuthGrantBook(OAuthGrantPolicy policy, TimeProvider clock
         public DateTimeOffset? ExpiresAt { get; } = expiresAt;
 
         public DateTimeOffset? UsedAt { get; set; }
-
-        public bool Revoked { get; set; }
     }
 }

@@ -292,6 +292,11 @@ public sealed class QlikStandIn : IAsyncDisposable
                     throw Missing("client_id, code, redirect_uri and code_verifier are required for grant_type authorization_code.");
                 }
 
+                if (!Pkce.IsValidVerifier(parameters.Get("code_verifier")))
+                {
+                    throw Missing("code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_' and '~'.");
+                }
+
                 outcome = _oauth.CheckClient(clientId, clientSecret) is { } badClient
                     ? badClient
                     : _oauth.RedeemCode(clientId, parameters.Get("code"), parameters.Get("redirect_uri"), parameters.Get("code_verifier"), requireRedirectUri: true);

@@ -125,11 +125,19 @@ public sealed class QlikStandInTests : IAsyncLifetime
         await AssertOauth5Async(response);
     }
 
-    [Fact]
-    public async Task Token_MissingCodeVerifier_Is400()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("too-short")]
+    [InlineData("has spaces has spaces has spaces has spaces has spaces")]
+    public async Task Token_MissingOrMalformedCodeVerifier_Is400(string? verifier)
     {
-        using var response = await dance.PostFormAsync(qlik.TokenUrl,
-            [("grant_type", "authorization_code"), ("client_id", ClientId), ("client_secret", Secret), ("code", "x"), ("redirect_uri", Callback.AbsoluteUri)]);
+        var form = new List<(string, string)> { ("grant_type", "authorization_code"), ("client_id", ClientId), ("client_secret", Secret), ("code", "x"), ("redirect_uri", Callback.AbsoluteUri) };
+        if (verifier is not null)
+        {
+            form.Add(("code_verifier", verifier));
+        }
+
+        using var response = await dance.PostFormAsync(qlik.TokenUrl, form);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("code_verifier", (await OAuthDance.JsonAsync(response)).GetProperty("errors")[0].GetProperty("detail").GetString(), StringComparison.Ordinal);
