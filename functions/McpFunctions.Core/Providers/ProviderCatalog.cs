@@ -187,6 +187,8 @@ public sealed partial class ProviderCatalog
         {
             Require(file, $"{at}.request.paginate.cursorIn", page.CursorIn is "query" or "body", "must be query or body");
             Require(file, $"{at}.request.paginate.maxPages", page.MaxPages is > 0 and <= 100, "must be 1..100");
+            Require(file, $"{at}.request.paginate.nextCursorField", !string.IsNullOrWhiteSpace(page.NextCursorField), "is required");
+            Require(file, $"{at}.request.paginate.nextCursorQueryParameter", page.NextCursorQueryParameter is null || page.NextCursorQueryParameter.Length > 0, "must not be empty");
         }
     }
 

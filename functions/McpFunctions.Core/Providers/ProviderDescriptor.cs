@@ -71,14 +71,24 @@ public sealed record ToolRequest(
 /// <summary>Cursor pagination as a provider documents it.</summary>
 /// <param name="CursorIn"><c>query</c> or <c>body</c>: where the cursor is sent.</param>
 /// <param name="CursorParameter">The request parameter that carries the cursor (e.g. <c>start_cursor</c>).</param>
-/// <param name="NextCursorField">The response field holding the next cursor (e.g. <c>next_cursor</c>).</param>
+/// <param name="NextCursorField">Dotted path to the response field holding the next cursor (e.g. <c>next_cursor</c>),
+/// or, with <paramref name="NextCursorQueryParameter"/>, the next page's URL (Qlik's <c>links.next.href</c>).</param>
 /// <param name="HasMoreField">The response field saying more pages exist (e.g. <c>has_more</c>); optional.</param>
 /// <param name="ItemsField">The response array to concatenate (e.g. <c>results</c>).</param>
 /// <param name="MaxPages">A bound, so one tool call cannot walk an unbounded list.</param>
+/// <param name="NextCursorQueryParameter">When set, <paramref name="NextCursorField"/> holds a URL and the cursor is this
+/// query parameter of it (Qlik's <c>next</c>). Only the value is taken: the URL itself is never requested.</param>
 public sealed record Pagination(
     string CursorIn,
     string CursorParameter,
     string NextCursorField,
     string? HasMoreField,
     string ItemsField,
-    int MaxPages = 20);
+    int MaxPages = 20,
+    string? NextCursorQueryParameter = null)
+{
+    /// <summary>The name the joined list reports the remaining cursor under: the response field when that holds the
+    /// cursor itself at the top level (Notion's <c>next_cursor</c>), else the request parameter a caller sends it back as.</summary>
+    public string CursorOutputName =>
+        NextCursorQueryParameter is null && !NextCursorField.Contains('.', StringComparison.Ordinal) ? NextCursorField : CursorParameter;
+}

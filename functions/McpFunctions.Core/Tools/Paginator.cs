@@ -57,7 +57,7 @@ public static class Paginator
 
                 pages.Add(page);
                 var root = page.RootElement;
-                cursor = root.TryGetProperty(paging.NextCursorField, out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+                cursor = NextCursor(root, paging);
                 hasMore = paging.HasMoreField is null
                     ? !string.IsNullOrEmpty(cursor)
                     : root.TryGetProperty(paging.HasMoreField, out var more) && more.ValueKind == JsonValueKind.True;
@@ -126,17 +126,57 @@ public static class Paginator
 
             if (hasMore && cursor is not null)
             {
-                writer.WriteString(paging.NextCursorField, cursor);
+                writer.WriteString(paging.CursorOutputName, cursor);
             }
             else
             {
-                writer.WriteNull(paging.NextCursorField);
+                writer.WriteNull(paging.CursorOutputName);
             }
 
             writer.WriteEndObject();
         }
 
         return buffer.WrittenMemory;
+    }
+
+    /// <summary>The cursor the page names: the value at the catalog's path, or a query parameter of the URL found there.</summary>
+    private static string? NextCursor(JsonElement root, Pagination paging)
+    {
+        if (JsonPath.Find(root, paging.NextCursorField) is not { ValueKind: JsonValueKind.String } value)
+        {
+            return null;
+        }
+
+        var text = value.GetString();
+        return paging.NextCursorQueryParameter is { } parameter ? QueryParameter(text, parameter) : text;
+    }
+
+    /// <summary>The decoded value of one query parameter of a URL (absolute or relative), or null when it has none.</summary>
+    internal static string? QueryParameter(string? url, string parameter)
+    {
+        var start = url?.IndexOf('?', StringComparison.Ordinal) ?? -1;
+        if (start < 0)
+        {
+            return null;
+        }
+
+        var query = url![(start + 1)..];
+        var fragment = query.IndexOf('#', StringComparison.Ordinal);
+        if (fragment >= 0)
+        {
+            query = query[..fragment];
+        }
+
+        foreach (var pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = pair.Split('=', 2);
+            if (Uri.UnescapeDataString(parts[0]) == parameter)
+            {
+                return parts.Length == 2 ? Uri.UnescapeDataString(parts[1]) : string.Empty;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The same call with the cursor query parameter set (replacing any earlier one).</summary>

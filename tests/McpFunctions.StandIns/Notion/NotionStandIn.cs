@@ -26,7 +26,7 @@ namespace McpFunctions.StandIns.Notion;
 /// (else 401 <c>unauthorized</c>) and a <c>Notion-Version</c> header (else 400 <c>missing_version</c>).
 /// Each workspace has its own pages, databases, blocks, users and comments.
 /// </remarks>
-public sealed class NotionStandIn : IAsyncDisposable
+public sealed partial class NotionStandIn : IAsyncDisposable
 {
     /// <summary>The API version whose behaviour the stand-in reproduces.</summary>
     public const string ApiVersion = "2022-06-28";
@@ -214,10 +214,11 @@ public sealed class NotionStandIn : IAsyncDisposable
             DateTimeOffset.UtcNow);
 
         InjectedFault? fault;
+        var oauth = IsOAuthRoute(request.Path);
         lock (_gate)
         {
             _requests.Add(recorded);
-            fault = _faults.TakeNext();
+            fault = oauth ? null : _faults.TakeNext();
         }
 
         var delay = ResponseDelay;
@@ -233,6 +234,12 @@ public sealed class NotionStandIn : IAsyncDisposable
                 context.Abort();
                 return;
             }
+        }
+
+        if (oauth)
+        {
+            await HandleOAuthAsync(context, body);
+            return;
         }
 
         if (fault is not null)
@@ -267,7 +274,7 @@ public sealed class NotionStandIn : IAsyncDisposable
     {
         const string scheme = "Bearer ";
         var who = authorization is not null && authorization.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
-            ? _backend.Authenticate(authorization[scheme.Length..].Trim())
+            ? _backend.Authenticate(authorization[scheme.Length..].Trim()) ?? AuthenticateOAuth(authorization[scheme.Length..].Trim())
             : null;
         if (who is null)
         {

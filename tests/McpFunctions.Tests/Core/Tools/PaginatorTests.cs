@@ -12,6 +12,9 @@ public sealed class PaginatorTests
 
     private static readonly Pagination BodyCursor = new("body", "start_cursor", "next_cursor", "has_more", "results");
 
+    /// <summary>Qlik Cloud's shape: <c>{"data": [...], "links": {"next": {"href": "...?next=cursor"}}}</c>.</summary>
+    private static readonly Pagination QlikLinks = new("query", "next", "links.next.href", null, "data", 20, "next");
+
     private readonly List<ProviderCall> sent = [];
 
     [Fact]
@@ -177,6 +180,85 @@ public sealed class PaginatorTests
         }, cts.Token));
 
         Assert.Single(sent);
+    }
+
+    [Fact]
+    public async Task CollectAsync_CursorInsideANextUrl_SendsOnlyItsQueryParameterToOurOwnPath()
+    {
+        var tool = Tool(new ToolRequest("GET", "/api/v1/items", Paginate: QlikLinks));
+        var first = new ProviderCall("GET", "/api/v1/items?resourceType=app&limit=2");
+
+        var result = await Paginator.CollectAsync(tool, first, (call, _) => Send(call, sent.Count switch
+        {
+            0 => QlikPage("""[{"id":"a"},{"id":"b"}]""", "https://evil.example/api/v1/items?limit=2&next=c%2B1%3D&resourceType=app"),
+            1 => QlikPage("""[{"id":"c"}]""", "/api/v1/items?next=c2"),
+            _ => QlikPage("""[{"id":"d"}]""", null),
+        }), CancellationToken.None);
+
+        Assert.Equal(
+            ["/api/v1/items?resourceType=app&limit=2", "/api/v1/items?resourceType=app&limit=2&next=c%2B1%3D", "/api/v1/items?resourceType=app&limit=2&next=c2"],
+            sent.Select(c => c.PathAndQuery));
+        Assert.Equal("""{"object":"list","data":[{"id":"a"},{"id":"b"},{"id":"c"},{"id":"d"}],"next":null}""", Text(result.Body));
+    }
+
+    [Fact]
+    public async Task CollectAsync_CursorInsideANextUrl_AtMaxPagesReportsTheCursorUnderTheParameterName()
+    {
+        var tool = Tool(new ToolRequest("GET", "/api/v1/items", Paginate: QlikLinks with { MaxPages = 2 }));
+
+        var result = await Paginator.CollectAsync(tool, new ProviderCall("GET", "/api/v1/items"), (call, _) =>
+            Send(call, QlikPage($"[{sent.Count}]", $"https://tenant.example/api/v1/items?next=n{sent.Count + 1}")), CancellationToken.None);
+
+        Assert.Equal(2, sent.Count);
+        Assert.Equal("""{"object":"list","data":[0,1],"next":"n2"}""", Text(result.Body));
+    }
+
+    [Theory]
+    [InlineData("""{"data":[1],"links":{"self":{"href":"/x"}}}""")]
+    [InlineData("""{"data":[1],"links":{"next":{"href":"https://tenant.example/api/v1/items?limit=5"}}}""")]
+    [InlineData("""{"data":[1],"links":{"next":{"href":"https://tenant.example/api/v1/items"}}}""")]
+    [InlineData("""{"data":[1],"links":{"next":null}}""")]
+    [InlineData("""{"data":[1],"links":"none"}""")]
+    public async Task CollectAsync_NoNextUrlOrNoCursorInIt_StopsAfterOnePage(string page)
+    {
+        var tool = Tool(new ToolRequest("GET", "/api/v1/items", Paginate: QlikLinks));
+
+        var result = await Paginator.CollectAsync(tool, new ProviderCall("GET", "/api/v1/items"), (call, _) => Send(call, Reply(page)), CancellationToken.None);
+
+        Assert.Single(sent);
+        Assert.Equal("""{"object":"list","data":[1],"next":null}""", Text(result.Body));
+    }
+
+    [Fact]
+    public async Task CollectAsync_DottedCursorPathWithoutUrl_ReadsTheNestedValue()
+    {
+        var tool = Tool(new ToolRequest("GET", "/v1/x", Paginate: new Pagination("query", "page_token", "meta.next", null, "items")));
+
+        var result = await Paginator.CollectAsync(tool, new ProviderCall("GET", "/v1/x"), (call, _) => Send(call, sent.Count == 0
+            ? Reply("""{"items":[1],"meta":{"next":"t1"}}""")
+            : Reply("""{"items":[2],"meta":{}}""")), CancellationToken.None);
+
+        Assert.Equal(["/v1/x", "/v1/x?page_token=t1"], sent.Select(c => c.PathAndQuery));
+        Assert.Equal("""{"object":"list","items":[1,2],"page_token":null}""", Text(result.Body));
+    }
+
+    [Theory]
+    [InlineData("https://t.example/api?a=1&next=abc", "abc")]
+    [InlineData("/api?next=a%20b%2Fc&x=2", "a b/c")]
+    [InlineData("https://t.example/api?next=abc#frag", "abc")]
+    [InlineData("https://t.example/api?next=", "")]
+    [InlineData("https://t.example/api?nextx=1", null)]
+    [InlineData("https://t.example/api", null)]
+    [InlineData(null, null)]
+    public void QueryParameter_FindsOnlyTheNamedParameter(string? url, string? expected)
+    {
+        Assert.Equal(expected, Paginator.QueryParameter(url, "next"));
+    }
+
+    private static ProviderReply QlikPage(string items, string? nextHref)
+    {
+        var next = nextHref is null ? "" : $",\"next\":{{\"href\":\"{nextHref}\"}}";
+        return Reply("{\"data\":" + items + ",\"links\":{\"self\":{\"href\":\"https://tenant.example/api/v1/items\"}" + next + "}}");
     }
 
     private Task<ProviderReply> ThreePagesByQuery(ProviderCall call, CancellationToken ct) => Send(call, sent.Count switch
