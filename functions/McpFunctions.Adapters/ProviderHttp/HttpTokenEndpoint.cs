@@ -144,7 +144,7 @@ public sealed class HttpTokenEndpoint(IHttpClientFactory httpClients, ILogger<Ht
                 return new TokenResult.Failed("invalid_response", status, retryAfter);
             }
 
-            if (Text(root, "error") is { } error)
+            if ((Text(root, "error") ?? QlikStyleError(root)) is { } error)
             {
                 // The description is the provider's prose about our request; it never echoes the token itself.
                 var description = Text(root, "error_description");
@@ -245,6 +245,13 @@ public sealed class HttpTokenEndpoint(IHttpClientFactory httpClients, ILogger<Ht
 
     private static OAuthSettings Settings(ProviderDescriptor provider) =>
         provider.Auth.OAuth ?? throw new InvalidOperationException($"Provider '{provider.Id}' has no auth.oauth section.");
+
+    /// <summary>Qlik Cloud answers token errors without RFC 6749's <c>error</c>: <c>{"errors":[{"code":"OAUTH-5",...}]}</c>.</summary>
+    private static string? QlikStyleError(JsonElement root) =>
+        root.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0
+            && errors[0].ValueKind == JsonValueKind.Object
+            ? Text(errors[0], "code")
+            : null;
 
     private static string? Text(JsonElement root, string name) =>
         root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

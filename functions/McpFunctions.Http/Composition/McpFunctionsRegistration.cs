@@ -171,7 +171,12 @@ public static class McpFunctionsRegistration
 
     private static void AddProviderCalls(this IServiceCollection services)
     {
-        services.AddHttpClient(HttpProviderClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+        services.AddHttpClient(HttpProviderClient.HttpClientName, c =>
+            {
+                c.Timeout = Timeout.InfiniteTimeSpan;
+                // Some providers (GitHub) refuse requests without one, token and revocation endpoints included.
+                c.DefaultRequestHeaders.UserAgent.ParseAdd("McpFunctions/1.0");
+            })
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 // Never follow redirects: a provider-supplied Location could carry our auth header elsewhere.
