@@ -47,7 +47,7 @@ public sealed class NotionCatalogToolsTests
     public void Render_MinimalRequiredArguments_ValidatesAndFillsThePath(string toolName)
     {
         var tool = Notion.Value.Tools.Single(t => t.Name == toolName);
-        var arguments = MinimalArguments(tool.InputSchema);
+        var arguments = CatalogSamples.MinimalArguments(tool.InputSchema);
 
         Assert.Null(ArgumentValidator.Validate(tool.InputSchema, arguments));
         var call = ToolRequestRenderer.Render(tool, arguments);
@@ -114,57 +114,6 @@ public sealed class NotionCatalogToolsTests
         var ex = Assert.Throws<InvalidOperationException>(() => ProviderCatalog.Load([("broken.json", catalog)], McpJsonContext.Default.ProviderDescriptor));
 
         Assert.Contains("tools[demo_tool].inputSchema.properties.id.pattern", ex.Message, StringComparison.Ordinal);
-    }
-
-    /// <summary>Arguments holding only what the schema requires: UUIDs for patterned strings, minimal objects, arrays and numbers.</summary>
-    private static JsonElement MinimalArguments(JsonElement schema)
-    {
-        var json = new StringBuilder();
-        WriteMinimal(schema, json);
-        return Json(json.ToString());
-    }
-
-    private static void WriteMinimal(JsonElement schema, StringBuilder json)
-    {
-        var type = schema.TryGetProperty("type", out var t) ? t.GetString() : "object";
-        switch (type)
-        {
-            case "string":
-                json.Append(schema.TryGetProperty("pattern", out _) ? $"\"{Uuid}\"" : "\"text\"");
-                break;
-            case "integer" or "number":
-                json.Append(schema.TryGetProperty("minimum", out var min) ? min.GetRawText() : "1");
-                break;
-            case "boolean":
-                json.Append("true");
-                break;
-            case "array":
-                var count = schema.TryGetProperty("minItems", out var minItems) ? minItems.GetInt32() : 0;
-                json.Append('[');
-                for (var i = 0; i < count; i++)
-                {
-                    json.Append(i == 0 ? string.Empty : ",");
-                    WriteMinimal(schema.GetProperty("items"), json);
-                }
-
-                json.Append(']');
-                break;
-            default:
-                json.Append('{');
-                var first = true;
-                if (schema.TryGetProperty("required", out var required))
-                {
-                    foreach (var name in required.EnumerateArray().Select(n => n.GetString()!))
-                    {
-                        json.Append(first ? string.Empty : ",").Append('"').Append(name).Append("\":");
-                        WriteMinimal(schema.GetProperty("properties").GetProperty(name), json);
-                        first = false;
-                    }
-                }
-
-                json.Append('}');
-                break;
-        }
     }
 
     private static MemoryStream CatalogWithSchema(string schema) => new(Encoding.UTF8.GetBytes($$"""

@@ -12,15 +12,15 @@ public sealed class GitHubToolsTests(OAuthStandInsFixture fixture)
     private TestHost Host => fixture.Host;
 
     [Fact]
-    public async Task NotConnected_AsksTheClientToOpenTheAuthorizeUrl()
+    public async Task NotConnected_WithoutAnOAuthClientHere_SaysHowToConnect()
     {
         var token = TestTokens.For("user-" + Guid.NewGuid().ToString("N"), "acme");
 
         var body = await CallAsync(Host, token, "tools/call", """{"name":"github_get_authenticated_user","arguments":{"account":"work"}}""");
 
-        Assert.Equal(-32042, body.GetProperty("error").GetProperty("code").GetInt32());
-        Assert.EndsWith("/api/mcp/github/authorize?account=work",
-            body.GetProperty("error").GetProperty("data").GetProperty("elicitations")[0].GetProperty("url").GetString(), StringComparison.Ordinal);
+        var result = body.GetProperty("result");
+        Assert.True(result.GetProperty("isError").GetBoolean());
+        Assert.StartsWith("NOT_CONNECTED: GitHub not connected (account 'work')", result.GetProperty("content")[0].GetProperty("text").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -10,17 +10,7 @@ namespace McpFunctions.Tests.Integration.Startup;
 /// the Key Vault stand-in through the real SecretClient.</summary>
 public sealed class KeyRotationStartupTests
 {
-    private static Dictionary<string, string?> ValidSettings() => new()
-    {
-        ["COSMOS:accountEndpoint"] = "https://127.0.0.1:1/",
-        ["COSMOS:accountKey"] = "a2V5",
-        ["COSMOS:createIfMissing"] = "false",
-        ["REDIS_CONNECTION_STRING"] = "127.0.0.1:1",
-        ["MCP_ENCRYPTION_KEY"] = Convert.ToBase64String(new byte[32]),
-        ["Auth:SigningKey"] = TestTokens.SigningKey,
-        ["Auth:Issuer"] = TestTokens.Issuer,
-        ["Auth:Audience"] = TestTokens.Audience,
-    };
+    private static Dictionary<string, string?> ValidSettings() => StartupSettings.Valid();
 
     [Theory]
     [InlineData("KeyRing:Source", "KeyVault", "KEY_VAULT__vaultUri")]

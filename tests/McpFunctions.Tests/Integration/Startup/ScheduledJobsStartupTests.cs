@@ -13,18 +13,7 @@ namespace McpFunctions.Tests.Integration.Startup;
 /// <summary>The LocalHost runs registered jobs itself (Azure uses timer triggers); no servers needed.</summary>
 public sealed class ScheduledJobsStartupTests
 {
-    private static Dictionary<string, string?> Settings() => new()
-    {
-        ["COSMOS:accountEndpoint"] = "https://127.0.0.1:1/",
-        ["COSMOS:accountKey"] = "a2V5",
-        // Nothing to create: startup must not wait on a Cosmos that is not there.
-        ["COSMOS:createIfMissing"] = "false",
-        ["REDIS_CONNECTION_STRING"] = "127.0.0.1:1",
-        ["MCP_ENCRYPTION_KEY"] = Convert.ToBase64String(new byte[32]),
-        ["Auth:SigningKey"] = TestTokens.SigningKey,
-        ["Auth:Issuer"] = TestTokens.Issuer,
-        ["Auth:Audience"] = TestTokens.Audience,
-    };
+    private static Dictionary<string, string?> Settings() => StartupSettings.Valid();
 
     [Fact]
     public async Task LocalHost_RunsARegisteredJobOnItsSchedule()

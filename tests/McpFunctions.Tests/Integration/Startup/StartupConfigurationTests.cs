@@ -7,16 +7,7 @@ namespace McpFunctions.Tests.Integration.Startup;
 /// <summary>Bad configuration stops startup with a message naming the setting (no servers needed).</summary>
 public sealed class StartupConfigurationTests
 {
-    private static Dictionary<string, string?> ValidSettings() => new()
-    {
-        ["COSMOS:accountEndpoint"] = "https://127.0.0.1:1/",
-        ["COSMOS:accountKey"] = "a2V5",
-        ["REDIS_CONNECTION_STRING"] = "127.0.0.1:1",
-        ["MCP_ENCRYPTION_KEY"] = Convert.ToBase64String(new byte[32]),
-        ["Auth:SigningKey"] = TestTokens.SigningKey,
-        ["Auth:Issuer"] = TestTokens.Issuer,
-        ["Auth:Audience"] = TestTokens.Audience,
-    };
+    private static Dictionary<string, string?> ValidSettings() => StartupSettings.Valid();
 
     [Theory]
     [InlineData("MCP_ENCRYPTION_KEY", null, "MCP_ENCRYPTION_KEY is required outside Development")]

@@ -77,18 +77,13 @@ public sealed class WebhookSettingsTests
         Assert.False(app.Services.GetRequiredService<WebhookOptions>().Enabled);
     }
 
-    private static Dictionary<string, string?> ValidSettings() => new()
+    private static Dictionary<string, string?> ValidSettings()
     {
-        ["COSMOS:accountEndpoint"] = "https://127.0.0.1:1/",
-        ["COSMOS:accountKey"] = "a2V5",
-        ["REDIS_CONNECTION_STRING"] = "127.0.0.1:1",
-        ["MCP_ENCRYPTION_KEY"] = Convert.ToBase64String(new byte[32]),
-        ["Auth:SigningKey"] = TestTokens.SigningKey,
-        ["Auth:Issuer"] = TestTokens.Issuer,
-        ["Auth:Audience"] = TestTokens.Audience,
-        ["WEBHOOK_URL"] = Url,
-        ["WEBHOOK_HMAC_SECRET"] = Secret,
-    };
+        var settings = StartupSettings.Valid();
+        settings["WEBHOOK_URL"] = Url;
+        settings["WEBHOOK_HMAC_SECRET"] = Secret;
+        return settings;
+    }
 
     private static Microsoft.AspNetCore.Builder.WebApplication Create(Dictionary<string, string?> settings) =>
         LocalHostApp.Create(["--environment", "Production"], b => b.Configuration.AddInMemoryCollection(settings));
