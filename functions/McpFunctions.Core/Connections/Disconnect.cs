@@ -25,7 +25,8 @@ public sealed class Disconnect(
     {
         var provider = catalog.Get(providerId);
         var key = caller.KeyFor(provider.Id, AccountName.Normalize(account));
-        var stored = await store.ReadAsync(key, cancellationToken);
+        // The newest version: a cached one could hold a refresh token another instance has already rotated away.
+        var stored = await store.ReadLatestAsync(key, cancellationToken);
         var revocation = stored is null ? Revocation.NotApplicable : await RevokeAsync(provider, stored.Connection, cancellationToken);
         var existed = await store.DeleteAsync(key, cancellationToken);
         logger.LogInformation(

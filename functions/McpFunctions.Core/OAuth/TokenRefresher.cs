@@ -37,6 +37,9 @@ public sealed class TokenRefresher(
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>Lost races for the lease before giving up for now (each loss means the document changed under us).</summary>
+    private const int MaxLeaseRaces = 16;
+
     private readonly ConcurrentDictionary<ConnectionKey, Lazy<Task<RefreshOutcome>>> flights = new();
     private readonly string instance = Guid.NewGuid().ToString("N")[..12];
 
@@ -80,7 +83,7 @@ public sealed class TokenRefresher(
     {
         var waited = Stopwatch.StartNew();
         var maxWait = settings.Lease * 2;
-        while (true)
+        for (var races = 0; ; )
         {
             var latest = known ?? await store.ReadLatestAsync(key, CancellationToken.None);
             known = null;
@@ -130,6 +133,11 @@ public sealed class TokenRefresher(
             if (leased is null)
             {
                 // Lost the race for the lease (or the document changed): decide again on the newest version.
+                if (++races >= MaxLeaseRaces)
+                {
+                    return new RefreshOutcome(RefreshResult.Unavailable, latest, Reason: "contention");
+                }
+
                 continue;
             }
 
