@@ -148,16 +148,17 @@ public sealed class TokenRefresher(
     private async Task<RefreshOutcome> RefreshUnderLeaseAsync(OAuthProvider provider, StoredConnection leased, Credential current)
     {
         var connection = leased.Connection;
+        var etag = leased.ETag;
         var result = await tokenEndpoint.RefreshAsync(provider.Descriptor, provider.Client, current.RefreshToken!, CancellationToken.None);
         var now = clock.GetUtcNow();
         switch (result)
         {
             case TokenResult.Granted granted:
-                return await StoreRefreshedAsync(provider, connection, current, granted.Tokens, now);
+                return await StoreRefreshedAsync(provider, leased, current, granted.Tokens, now);
 
             case TokenResult.Rejected rejected:
             {
-                var marked = await PersistAsync(connection, c => c with
+                var marked = await PersistAsync(connection, etag, c => c with
                 {
                     Status = ConnectionStatus.NeedsReauth,
                     RefreshLease = null,
@@ -175,7 +176,7 @@ public sealed class TokenRefresher(
                 var expired = connection.ExpiresAt is { } expiresAt && expiresAt <= now;
                 var giveUp = expired && failures >= settings.MaxFailuresAfterExpiry;
                 var nextAttempt = now + settings.Backoff(failures, failed.RetryAfter);
-                var marked = await PersistAsync(connection, c => c with
+                var marked = await PersistAsync(connection, etag, c => c with
                 {
                     Status = giveUp ? ConnectionStatus.NeedsReauth : c.Status,
                     RefreshLease = null,
@@ -201,15 +202,16 @@ public sealed class TokenRefresher(
         }
     }
 
-    private async Task<RefreshOutcome> StoreRefreshedAsync(OAuthProvider provider, Connection connection, Credential current, TokenSet tokens, DateTimeOffset now)
+    private async Task<RefreshOutcome> StoreRefreshedAsync(OAuthProvider provider, StoredConnection leased, Credential current, TokenSet tokens, DateTimeOffset now)
     {
+        var connection = leased.Connection;
         var credential = tokens.ToCredential(current.RefreshToken);
         var sealedCredential = await protector.ProtectAsync(credential, connection.Key, CancellationToken.None);
         var expiresAt = now + tokens.ExpiresIn;
         var refreshTokenExpiresAt = tokens.RefreshTokenExpiresIn is { } lifetime
             ? now + lifetime
             : tokens.RefreshToken is null ? connection.RefreshTokenExpiresAt : null;
-        var stored = await PersistAsync(connection, c => c with
+        var stored = await PersistAsync(connection, leased.ETag, c => c with
         {
             Credential = sealedCredential,
             Scopes = tokens.Scopes ?? c.Scopes,
@@ -249,21 +251,28 @@ public sealed class TokenRefresher(
             return new RefreshOutcome(RefreshResult.NotNeeded, latest);
         }
 
-        var marked = await PersistAsync(connection, c => c with { Status = ConnectionStatus.NeedsReauth, LastRefreshError = "no_refresh_token", RefreshAfter = null });
+        var marked = await PersistAsync(connection, latest.ETag, c => c with { Status = ConnectionStatus.NeedsReauth, LastRefreshError = "no_refresh_token", RefreshAfter = null });
         await PublishAsync(ConnectionEventTypes.NeedsReauth, connection.Key, "no_refresh_token");
         return new RefreshOutcome(RefreshResult.NeedsReauth, marked, Reason: "no_refresh_token");
     }
 
     /// <summary>Applies <paramref name="change"/> while the document still holds the credential we refreshed from;
     /// retried past transient storage failures, because the provider has already acted.</summary>
+    /// <param name="etag">The version we leased: usually still current, so the write needs no read first.</param>
     /// <returns>Null when the credential was replaced meanwhile (a reconnect wins over our result).</returns>
-    private async Task<StoredConnection?> PersistAsync(Connection refreshedFrom, Func<Connection, Connection> change)
+    private async Task<StoredConnection?> PersistAsync(Connection refreshedFrom, string etag, Func<Connection, Connection> change)
     {
         var deadline = Stopwatch.StartNew();
         for (var attempt = 1; ; attempt++)
         {
             try
             {
+                if (attempt == 1 && await store.TryReplaceAsync(change(refreshedFrom), etag, CancellationToken.None) is { } written)
+                {
+                    return written;
+                }
+
+                // Someone wrote in between (e.g. lastUsedAt): apply the change to the newest version.
                 return await store.UpdateAsync(
                     refreshedFrom.Key,
                     c => c.Credential == refreshedFrom.Credential ? change(c) : null,
