@@ -6,7 +6,7 @@
 # exits non-zero when any measured request failed (the run is then invalid).
 #
 # The token-refresh sweep at scale, against the real OAuth server (oidc-provider):
-#   ./bench.sh --sweep [--stored 20000] [--due 2000] [--parallelism N] [--batch N] [--seed-parallelism 32] [--idle-sweeps 5]
+#   ./bench.sh --sweep [--stored 20000] [--due 2000] [--parallelism N] [--batch N] [--seed-parallelism 32] [--idle-sweeps 10]
 # Writes .run/bench/sweep.md; exits non-zero unless every due connection was refreshed exactly once.
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -29,7 +29,7 @@ public sealed record SweepSettings(
             RefreshSettings.Default.SweepParallelism,
             RefreshSettings.Default.SweepBatchSize,
             32,
-            5,
+            10,
             Path.Combine(BenchSettings.RepositoryRoot(), ".run", "bench", "sweep.md"));
         for (var i = 0; i < args.Count; i++)
         {
