@@ -72,7 +72,8 @@ public sealed class SweepResults
         Line(md, $"Machine: {Machine.Cores} cores ({Machine.Cpu}), {Machine.MemoryBytes / (1024.0 * 1024 * 1024):0.0} GiB RAM, {Machine.Os}; .NET SDK {Machine.Sdk}, runtime {Machine.Runtime}.");
         Line(md, $"{s.Stored:N0} OAuth connections stored (one per user), {s.Due:N0} of them due, each holding a refresh token minted at the OAuth server "
             + "(oidc-provider, rotation on, opaque tokens, scope `offline_access read`: no ID token to sign). "
-            + $"One sweep in the bench process with the LocalHost's service graph: `Refresh__SweepParallelism={s.Parallelism}`, `Refresh__SweepBatchSize={s.BatchSize}`; webhooks off; logging at Warning.");
+            + $"`RefreshSweep.SweepAsync` runs in the bench process with the LocalHost's service graph (`AddMcpFunctions`, not started): "
+            + $"`Refresh__SweepParallelism={s.Parallelism}`, `Refresh__SweepBatchSize={s.BatchSize}`; webhooks off; logging at Warning.");
         var problems = Problems();
         Line(md, problems.Count == 0
             ? $"Valid run: in each sweep with work, {s.Due:N0} refreshed and the OAuth server counted {s.Due:N0} refresh grants and 0 reuses; sampled documents checked; the idle sweeps read nothing."
