@@ -82,8 +82,9 @@ public static class SweepBench
             var tokens = (TimedTokenEndpoint)services.GetRequiredService<ITokenEndpoint>();
             var cosmos = services.GetRequiredService<CosmosConnectionStore>();
             var protector = services.GetRequiredService<CredentialProtector>();
-            services.GetRequiredService<ProviderCatalog>().TryGet(ProviderId, out var provider);
-            var oauthSettings = provider.Auth.OAuth!;
+            var oauthSettings = services.GetRequiredService<ProviderCatalog>().TryGet(ProviderId, out var provider) && provider.Auth.OAuth is { } o
+                ? o
+                : throw new InvalidOperationException($"The catalog file did not define the OAuth provider {ProviderId}.");
 
             var probes = new List<CpuProbe> { new(OurProcess, Environment.ProcessId), new(OAuthProcess, oauth.ProcessId) };
             foreach (var (name, variable) in new[] { (CosmosProcess, "BENCH_COSMOS_PID"), (RedisProcess, "BENCH_REDIS_PID") })
