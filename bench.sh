@@ -4,6 +4,10 @@
 #   ./bench.sh [--warmup S] [--duration S] [--ping-duration S] [--callers 1,32]
 # Prints the results table (markdown) on stdout and writes it to .run/bench/results.md;
 # exits non-zero when any measured request failed (the run is then invalid).
+#
+# The token-refresh sweep at scale, against the real OAuth server (oidc-provider):
+#   ./bench.sh --sweep [--stored 20000] [--due 2000] [--parallelism N] [--batch N] [--seed-parallelism 32] [--idle-sweeps 10]
+# Writes .run/bench/sweep.md; exits non-zero unless every due connection was refreshed exactly once.
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
@@ -22,11 +26,18 @@ echo "bench: building (Release)" >&2
 dotnet build tests/McpFunctions.Bench/McpFunctions.Bench.csproj -c Release -v q -nologo -clp:ErrorsOnly >&2
 
 stack_start "$state"
-# The Cosmos server's CPU time is charged per request too.
+# The Cosmos server's and Redis' CPU time are charged to the work measured too.
 BENCH_COSMOS_PID=$(<"$state/cosmos.pid")
-export BENCH_COSMOS_PID
+BENCH_REDIS_PID=$(<"$state/redis.pid")
+export BENCH_COSMOS_PID BENCH_REDIS_PID
 
-dotnet tests/McpFunctions.Bench/bin/Release/net10.0/McpFunctions.Bench.dll \
+bench=tests/McpFunctions.Bench/bin/Release/net10.0/McpFunctions.Bench.dll
+if [[ ${1:-} == --sweep ]]; then
+  dotnet "$bench" --sweep --out "$state/sweep.md" "${@:2}"
+  exit
+fi
+
+dotnet "$bench" \
   --out "$state/results.md" \
   --localhost functions/McpFunctions.LocalHost/bin/Release/net10.0/McpFunctions.LocalHost.dll \
   "$@"

@@ -4,13 +4,9 @@ using System.Text.Json;
 using McpFunctions.Core.Connections;
 using McpFunctions.Core.Providers;
 using McpFunctions.Core.Tools;
-using McpFunctions.Http.Composition;
 using McpFunctions.Http.Mcp;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 
@@ -41,21 +37,8 @@ public sealed class Anatomy : IAsyncDisposable
     }
 
     /// <param name="settings">The LocalHost's environment, <c>__</c>-separated as there.</param>
-    public static Anatomy Create(IReadOnlyDictionary<string, string> settings, Caller caller, string notionKey, Uri standIn)
-    {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            EnvironmentName = Environments.Production,
-            ContentRootPath = AppContext.BaseDirectory,
-            Args = ["--hostBuilder:reloadConfigOnChange=false"],
-        });
-        builder.Configuration.Sources.Clear();
-        builder.Configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key.Replace("__", ":", StringComparison.Ordinal), s.Value)));
-        builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.AddMcpFunctions();
-        return new Anatomy(builder.Build(), caller, notionKey, standIn);
-    }
+    public static Anatomy Create(IReadOnlyDictionary<string, string> settings, Caller caller, string notionKey, Uri standIn) =>
+        new(InProcessComposition.Build(settings), caller, notionKey, standIn);
 
     /// <summary>All layers warmed through the top one for <paramref name="prime"/>, then each for
     /// <paramref name="duration"/> with <paramref name="callers"/> callers after its own <paramref name="warmup"/>.</summary>

@@ -67,7 +67,7 @@ public sealed record BenchSettings(
             : throw new ArgumentException($"'{value}' is not a number of seconds (0..600].");
 
     /// <summary>The directory holding McpFunctions.sln, searched upwards from the build output.</summary>
-    private static string RepositoryRoot()
+    public static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using McpFunctions.Adapters.Cosmos;
@@ -12,6 +10,11 @@ using McpFunctions.Http.Auth;
 using McpFunctions.StandIns.Notion;
 
 // ./bench.sh runs this with the local stack's settings in the environment (tools/stack.sh).
+if (args is ["--sweep", .. var sweepArguments])
+{
+    return await SweepBench.RunAsync(SweepSettings.Parse(sweepArguments));
+}
+
 var settings = BenchSettings.Parse(args);
 string Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v
     ? v
@@ -190,7 +193,7 @@ var peakRss = ProcStat.PeakRssBytes(host.Pid) ?? 0;
 var report = new Report
 {
     Started = started,
-    Machine = await MachineAsync(),
+    Machine = await Machine.DescribeAsync(),
     Settings = settings,
     Runs = runs,
     Memory = new Memory(startRss, warmRss, afterRunsRss, Interlocked.Read(ref maxSampledRss), peakRss),
@@ -228,29 +231,4 @@ async Task<LoadResult> RunAsync(string target, int callers, TimeSpan duration, B
     Say($"  {result.Count} ok, {result.Failures} failed, {result.Throughput:0} req/s, p50 {result.PercentileMs(50):0.000} ms, p99 {result.PercentileMs(99):0.000} ms"
         + (result.FirstFailure is { } f ? $"; first failure: {f}" : ""));
     return result;
-}
-
-static async Task<Machine> MachineAsync()
-{
-    var cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
-    var memKb = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
-    string sdk;
-    try
-    {
-        using var dotnet = Process.Start(new ProcessStartInfo("dotnet", "--version") { RedirectStandardOutput = true, UseShellExecute = false })!;
-        sdk = (await dotnet.StandardOutput.ReadToEndAsync()).Trim();
-        await dotnet.WaitForExitAsync();
-    }
-    catch (System.ComponentModel.Win32Exception)
-    {
-        sdk = "unknown";
-    }
-
-    return new Machine(
-        Environment.ProcessorCount,
-        cpu,
-        long.Parse(memKb, CultureInfo.InvariantCulture) * 1024,
-        sdk,
-        RuntimeInformation.FrameworkDescription,
-        RuntimeInformation.OSDescription);
 }

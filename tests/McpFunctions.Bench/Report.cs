@@ -1,9 +1,38 @@
+using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace McpFunctions.Bench;
 
-public sealed record Machine(int Cores, string Cpu, long MemoryBytes, string Sdk, string Runtime, string Os);
+public sealed record Machine(int Cores, string Cpu, long MemoryBytes, string Sdk, string Runtime, string Os)
+{
+    /// <summary>This machine, from /proc and <c>dotnet --version</c>.</summary>
+    public static async Task<Machine> DescribeAsync()
+    {
+        var cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+        var memKb = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        string sdk;
+        try
+        {
+            using var dotnet = Process.Start(new ProcessStartInfo("dotnet", "--version") { RedirectStandardOutput = true, UseShellExecute = false })!;
+            sdk = (await dotnet.StandardOutput.ReadToEndAsync()).Trim();
+            await dotnet.WaitForExitAsync();
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            sdk = "unknown";
+        }
+
+        return new Machine(
+            Environment.ProcessorCount,
+            cpu,
+            long.Parse(memKb, CultureInfo.InvariantCulture) * 1024,
+            sdk,
+            RuntimeInformation.FrameworkDescription,
+            RuntimeInformation.OSDescription);
+    }
+}
 
 public sealed record Memory(long StartRss, long WarmRss, long AfterRunsRss, long MaxSampledRss, long PeakRss);
 

@@ -56,6 +56,16 @@
 //   POST /_test/faults  form `path=/token&status=503&count=3[&retry_after=1]`: the next `count` requests to
 //                       that path answer `status` with {"error":"temporarily_unavailable"} (and Retry-After)
 //                       before oidc-provider sees them; `faultsServed` in the stats counts them
+//   POST /_test/mint    JSON {"client_id", "account", "scope", "count"} -> {"refresh_tokens": [...], "expires_in"}
+//                       Issues `count` (1..10000, default 1) refresh tokens without a browser, for load tests
+//                       that need thousands of connections (the code flow costs several requests each). Each
+//                       token gets its own grant for `account` (default "bench-user"), created through
+//                       oidc-provider's own models (Grant, RefreshToken) exactly as the authorization_code
+//                       grant stores them (gty authorization_code, rotations 0), so the normal refresh_token
+//                       grant then works on them with rotation and reuse detection like on any other.
+//                       `scope` (default "offline_access") must name known scopes; offline_access is always
+//                       added (a refresh token means offline access). The client must be registered and allow
+//                       the refresh_token grant. Changes no counter and no other token.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -443,6 +453,69 @@ async function interactionAbort(req, res) {
   );
 }
 
+// ---- test minting ---------------------------------------------------------------------------
+
+const MAX_MINT = 10_000;
+
+class MintError extends Error {}
+
+async function readJson(req) {
+  const chunks = [];
+  for await (const chunk of req) {
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  try {
+    return text.trim() === "" ? {} : JSON.parse(text);
+  } catch {
+    throw new MintError("the body must be JSON");
+  }
+}
+
+// Grants and refresh tokens as the authorization_code grant creates them (see the header).
+async function mint(req, res) {
+  const body = await readJson(req);
+  const count = body.count ?? 1;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_MINT) {
+    throw new MintError(`count must be an integer in 1..${MAX_MINT}`);
+  }
+  const accountId = body.account ?? "bench-user";
+  if (typeof accountId !== "string" || accountId === "") {
+    throw new MintError("account must be a non-empty string");
+  }
+  const requested = String(body.scope ?? "").split(" ").filter(Boolean);
+  const unknown = requested.filter((scope) => !knownScopes.has(scope));
+  if (unknown.length > 0) {
+    throw new MintError(`unknown scope(s): ${unknown.join(" ")}`);
+  }
+  const scope = [...new Set([...requested, "offline_access"])].join(" ");
+  const client = typeof body.client_id === "string" ? await provider.Client.find(body.client_id) : undefined;
+  if (!client) {
+    throw new MintError("client_id must name a registered client");
+  }
+  if (!client.grantTypeAllowed("refresh_token")) {
+    throw new MintError(`client ${client.clientId} does not allow the refresh_token grant`);
+  }
+
+  const refreshTokens = [];
+  for (let i = 0; i < count; i += 1) {
+    const grant = new provider.Grant({ accountId, clientId: client.clientId });
+    grant.addOIDCScope(scope);
+    const grantId = await grant.save();
+    const token = new provider.RefreshToken({
+      accountId,
+      client,
+      grantId,
+      gty: "authorization_code",
+      rotations: 0,
+      scope,
+      authTime: nowSeconds(),
+    });
+    refreshTokens.push(await token.save());
+  }
+  sendJson(res, 200, { refresh_tokens: refreshTokens, expires_in: refreshTokenTtl });
+}
+
 // ---- routing --------------------------------------------------------------------------------
 
 const providerCallback = provider.callback();
@@ -459,6 +532,17 @@ async function route(req, res) {
   if (path === "/_test/reset" && req.method === "POST") {
     stats = newStats();
     sendJson(res, 200, stats);
+    return;
+  }
+  if (path === "/_test/mint" && req.method === "POST") {
+    try {
+      await mint(req, res);
+    } catch (err) {
+      if (!(err instanceof MintError)) {
+        throw err;
+      }
+      sendJson(res, 400, { error: "invalid_request", error_description: err.message });
+    }
     return;
   }
   if (path === "/_test/faults" && req.method === "POST") {

@@ -124,6 +124,9 @@ public sealed class OAuthServer : IAsyncDisposable
 
     public IReadOnlyList<OAuthClient> Clients { get; }
 
+    /// <summary>The node process serving it (for per-process CPU accounting in the bench).</summary>
+    public int ProcessId => process.Id;
+
     /// <summary>The issuer as a URI (<c>http://127.0.0.1:41234/</c>); relative URIs resolve against it.</summary>
     public Uri Issuer { get; private set; } = null!;
 
@@ -333,6 +336,31 @@ public sealed class OAuthServer : IAsyncDisposable
 
         using var document = JsonDocument.Parse(body);
         return document.RootElement.GetProperty("active").GetBoolean();
+    }
+
+    /// <summary><c>POST /_test/mint</c>: <paramref name="count"/> refresh tokens for <paramref name="client"/>, each in its own
+    /// grant for <paramref name="account"/>, without a browser (load tests need thousands). They refresh and rotate
+    /// like tokens from the code flow; <c>offline_access</c> is always part of their scope.</summary>
+    public async Task<IReadOnlyList<string>> MintRefreshTokensAsync(OAuthClient client, int count, string account = "bench-user", string scope = "offline_access")
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var request = new JsonObject
+        {
+            ["client_id"] = client.ClientId,
+            ["account"] = account,
+            ["scope"] = scope,
+            ["count"] = count,
+        };
+        using var content = new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync(new Uri(Issuer, "/_test/mint"), content);
+        var body = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"/_test/mint answered {(int)response.StatusCode}: {body}");
+        }
+
+        using var document = JsonDocument.Parse(body);
+        return [.. document.RootElement.GetProperty("refresh_tokens").EnumerateArray().Select(t => t.GetString()!)];
     }
 
     public async Task<OAuthStats> StatsAsync()

@@ -149,6 +149,36 @@ public sealed class OAuthServerTests
     }
 
     [Fact]
+    public async Task MintedRefreshTokensRefreshOnceWithRotationAndTheirReuseIsDetected()
+    {
+        await using var server = await OAuthServer.StartAsync(BasicClient, PostClient);
+
+        var minted = await server.MintRefreshTokensAsync(BasicClient, 3, account: "minted-user", scope: "read");
+
+        Assert.Equal(3, minted.Distinct(StringComparer.Ordinal).Count());
+        var refreshed = await server.RefreshAsync(BasicClient, minted[0]);
+        Assert.True(refreshed.IsSuccess, refreshed.ToString());
+        Assert.NotEqual(minted[0], refreshed.RefreshToken);
+        Assert.Equal(["offline_access", "read"], refreshed.Scope!.Split(' ').Order(StringComparer.Ordinal));
+        Assert.True(await server.IsActiveAsync(BasicClient, refreshed.AccessToken!));
+
+        // Reusing the rotated token revokes its grant (the newest token too), and only that grant.
+        var reuse = await server.RefreshAsync(BasicClient, minted[0]);
+        Assert.Equal("invalid_grant", reuse.Error);
+        Assert.Equal("invalid_grant", (await server.RefreshAsync(BasicClient, refreshed.RefreshToken!)).Error);
+        Assert.True((await server.RefreshAsync(BasicClient, minted[1])).IsSuccess);
+        // Bound to the client it was minted for.
+        Assert.Equal("invalid_grant", (await server.RefreshAsync(PostClient, minted[2])).Error);
+
+        var stats = await server.StatsAsync();
+        Assert.Equal(2, stats.RefreshTokenGrants);
+        Assert.Equal(1, stats.RefreshTokenReuses);
+        Assert.Equal(1, stats.GrantsRevoked);
+        Assert.Equal(0, stats.AuthorizationCodeGrants);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => server.MintRefreshTokensAsync(BasicClient, 1, scope: "unknown-scope"));
+    }
+
+    [Fact]
     public async Task ReplayingAnAuthorizationCodeRevokesTheTokensIssuedForIt()
     {
         await using var server = await OAuthServer.StartAsync(BasicClient);
