@@ -161,6 +161,7 @@ public sealed class TokenRefresher(
                 var marked = await PersistAsync(connection, etag, c => c with
                 {
                     Status = ConnectionStatus.NeedsReauth,
+                    RefreshAfter = null,
                     RefreshLease = null,
                     RefreshFailureCount = c.RefreshFailureCount + 1,
                     LastRefreshError = rejected.Error,
@@ -179,6 +180,8 @@ public sealed class TokenRefresher(
                 var marked = await PersistAsync(connection, etag, c => c with
                 {
                     Status = giveUp ? ConnectionStatus.NeedsReauth : c.Status,
+                    // A dead connection leaves the sweep's range for good; a reconnect sets a new refreshAfter.
+                    RefreshAfter = giveUp ? null : c.RefreshAfter,
                     RefreshLease = null,
                     RefreshFailureCount = failures,
                     NextRefreshAttemptAt = nextAttempt,
