@@ -4,7 +4,7 @@ namespace McpFunctions.Bench;
 
 /// <summary>
 /// One request at a time, cut in two at the moment the stand-in's handler received the provider request
-/// (its <see cref="RecordedRequest.ReceivedAt"/>, same process and clock as the caller): the time before
+/// (its <see cref="StandInRequest.ReceivedAt"/>, same process and clock as the caller): the time before
 /// the provider call and the time from there until the caller had the answer.
 /// </summary>
 public sealed record Timeline(string Target, IReadOnlyList<double> BeforeMs, IReadOnlyList<double> AfterMs)

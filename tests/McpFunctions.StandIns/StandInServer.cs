@@ -14,7 +14,7 @@ using Microsoft.Extensions.Logging;
 namespace McpFunctions.StandIns;
 
 /// <summary>
-/// The loopback Kestrel server under the Qlik and GitHub stand-ins: it reads and records every request, applies the
+/// The loopback Kestrel server under the Notion, Qlik and GitHub stand-ins: it reads and records every request, applies the
 /// configured latency, and hands the request to the stand-in's handler. Faults and routing stay with the stand-in.
 /// </summary>
 internal sealed class StandInServer : IAsyncDisposable

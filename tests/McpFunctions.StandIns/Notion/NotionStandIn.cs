@@ -1,17 +1,7 @@
 using System.Globalization;
-using System.Net;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace McpFunctions.StandIns.Notion;
 
@@ -31,92 +21,37 @@ public sealed partial class NotionStandIn : IAsyncDisposable
     /// <summary>The API version whose behaviour the stand-in reproduces.</summary>
     public const string ApiVersion = "2022-06-28";
 
-    private readonly WebApplication _app;
     private readonly NotionBackend _backend = new();
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly Lock _gate = new();
-    private readonly List<RecordedRequest> _requests = [];
     private readonly FaultQueue _faults = new();
-    private long _delayTicks;
-    private int _disposed;
+    private StandInServer _server = null!;
 
-    private NotionStandIn(WebApplication app)
+    private NotionStandIn()
     {
-        _app = app;
     }
 
     /// <summary>The server's root, e.g. <c>http://127.0.0.1:51234/</c>; endpoints live under <c>v1/</c>.</summary>
-    public Uri BaseUrl { get; private set; } = null!;
+    public Uri BaseUrl => _server.BaseUrl;
 
     /// <summary>A delay applied before answering every request (to simulate a slow API or provoke client timeouts).</summary>
     public TimeSpan ResponseDelay
     {
-        get => TimeSpan.FromTicks(Interlocked.Read(ref _delayTicks));
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
-            Interlocked.Exchange(ref _delayTicks, value.Ticks);
-        }
+        get => _server.ResponseDelay;
+        set => _server.ResponseDelay = value;
     }
 
-    /// <summary>A snapshot of the requests received since start or the last <see cref="ClearRequests"/>, in arrival order.</summary>
-    public IReadOnlyList<RecordedRequest> Requests
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _requests];
-            }
-        }
-    }
+    /// <summary>A snapshot of the requests received since start or the last <see cref="ClearRequests"/>, in arrival order
+    /// (recorded before any fault, auth or routing).</summary>
+    public IReadOnlyList<StandInRequest> Requests => _server.Requests;
 
     /// <summary>How many requests were received since start or the last <see cref="ClearRequests"/>.</summary>
-    public int RequestCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _requests.Count;
-            }
-        }
-    }
+    public int RequestCount => _server.RequestCount;
 
     /// <summary>Starts a stand-in on a free loopback port.</summary>
     public static async Task<NotionStandIn> StartAsync(CancellationToken ct = default)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            ApplicationName = typeof(NotionStandIn).Assembly.GetName().Name,
-            ContentRootPath = AppContext.BaseDirectory,
-            EnvironmentName = Environments.Production,
-            Args = ["--hostBuilder:reloadConfigOnChange=false"],
-        });
-
-        // The host process's appsettings and environment (ASPNETCORE_URLS, Kestrel:Endpoints, logging) must not leak in.
-        builder.Configuration.Sources.Clear();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(options =>
-        {
-            options.AddServerHeader = false;
-            options.Listen(IPAddress.Loopback, 0);
-        });
-
-        var app = builder.Build();
-        var standIn = new NotionStandIn(app);
-        app.Run(standIn.HandleAsync);
-        try
-        {
-            await app.StartAsync(ct);
-            standIn.BaseUrl = StandInHosting.BaseUrl(app, "http");
-            return standIn;
-        }
-        catch
-        {
-            await standIn.DisposeAsync();
-            throw;
-        }
+        var standIn = new NotionStandIn();
+        standIn._server = await StandInServer.StartAsync("Notion", standIn.HandleAsync, TimeProvider.System, ct);
+        return standIn;
     }
 
     /// <summary>
@@ -168,77 +103,20 @@ public sealed partial class NotionStandIn : IAsyncDisposable
     }
 
     /// <summary>Forgets the recorded requests (and resets <see cref="RequestCount"/>).</summary>
-    public void ClearRequests()
-    {
-        lock (_gate)
-        {
-            _requests.Clear();
-        }
-    }
+    public void ClearRequests() => _server.ClearRequests();
 
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        await _stopping.CancelAsync();
-        await StandInHosting.StopAndDisposeAsync(_app);
-        _stopping.Dispose();
-    }
+    public ValueTask DisposeAsync() => _server?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     // ---------------------------------------------------------------- pipeline
 
-    private async Task HandleAsync(HttpContext context)
+    private async Task HandleAsync(HttpContext context, StandInRequest recorded, CancellationToken ct)
     {
         var request = context.Request;
-        string body;
-        try
-        {
-            body = await ReadBodyAsync(request, context.RequestAborted);
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException or BadHttpRequestException)
-        {
-            context.Abort();
-            return;
-        }
-
-        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        var recorded = new RecordedRequest(
-            request.Method,
-            string.IsNullOrEmpty(target) ? request.Path.ToString() + request.QueryString.ToString() : target,
-            request.Headers.Authorization.Count > 0 ? request.Headers.Authorization.ToString() : null,
-            request.Headers.TryGetValue("Notion-Version", out var version) && version.Count > 0 ? version.ToString() : null,
-            body,
-            DateTimeOffset.UtcNow);
-
-        InjectedFault? fault;
         var oauth = IsOAuthRoute(request.Path);
-        lock (_gate)
-        {
-            _requests.Add(recorded);
-            fault = oauth ? null : _faults.TakeNext();
-        }
-
-        var delay = ResponseDelay;
-        if (delay > TimeSpan.Zero)
-        {
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
-            try
-            {
-                await Task.Delay(delay, linked.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                context.Abort();
-                return;
-            }
-        }
-
+        var fault = oauth ? null : _faults.TakeNext();
         if (oauth)
         {
-            await HandleOAuthAsync(context, body);
+            await HandleOAuthAsync(context, recorded.Body);
             return;
         }
 
@@ -253,7 +131,7 @@ public sealed partial class NotionStandIn : IAsyncDisposable
         JsonNode response;
         try
         {
-            response = Process(request.Method, request.Path.Value ?? "/", request.Query, recorded.Authorization, recorded.NotionVersion, body);
+            response = Process(request.Method, request.Path.Value ?? "/", request.Query, recorded.Header("Authorization"), recorded.Header("Notion-Version"), recorded.Body);
             status = 200;
         }
         catch (NotionApiException e)
@@ -310,17 +188,6 @@ public sealed partial class NotionStandIn : IAsyncDisposable
         }
 
         return node as JsonObject ?? throw NotionApiException.Expected("body", "an object", node);
-    }
-
-    private static async Task<string> ReadBodyAsync(HttpRequest request, CancellationToken ct)
-    {
-        if (request.ContentLength == 0)
-        {
-            return "";
-        }
-
-        using var reader = new StreamReader(request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, leaveOpen: true);
-        return await reader.ReadToEndAsync(ct);
     }
 
     private static async Task WriteAsync(HttpContext context, int status, JsonNode body, TimeSpan? retryAfter)

@@ -30,6 +30,6 @@ public sealed class NotionOAuthToolsTests(OAuthStandInsFixture fixture)
         Assert.Equal(tokens.GetProperty("bot_id").GetString(), bot.GetProperty("structuredContent").GetProperty("id").GetString());
         Assert.Equal(workspace, bot.GetProperty("structuredContent").GetProperty("bot").GetProperty("workspace_name").GetString());
         Assert.Equal(page, read.GetProperty("structuredContent").GetProperty("id").GetString());
-        Assert.All(Host.Notion.Requests, r => Assert.Equal($"Bearer {tokens.GetProperty("access_token").GetString()}", r.Authorization));
+        Assert.All(Host.Notion.Requests, r => Assert.Equal($"Bearer {tokens.GetProperty("access_token").GetString()}", r.Header("Authorization")));
     }
 }

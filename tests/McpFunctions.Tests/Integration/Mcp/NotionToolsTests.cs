@@ -197,7 +197,7 @@ public sealed class NotionToolsTests(LocalHostFixture fixture)
         Assert.True(IsError(result));
         Assert.Contains("404", Text(result), StringComparison.Ordinal);
         Assert.True(IsError(asAliceAccount)); // no such account for Bob
-        Assert.All(Host.Notion.Requests, r => Assert.Equal($"Bearer {bobKey}", r.Authorization));
+        Assert.All(Host.Notion.Requests, r => Assert.Equal($"Bearer {bobKey}", r.Header("Authorization")));
     }
 
     [Fact]
