@@ -18,6 +18,9 @@
 //    scope both to the header's partition.
 // 3. Point reads of a missing id answer 404 (the server crashes with a 500 instead).
 // 4. The .NET SDK's binary transactional batches get a clear 400 instead of a crash.
+// 5. Resource ids in URLs. The SDK reads partition key ranges by rid (/dbs/{rid}/colls/{rid}/pkranges)
+//    and, like the service, writes a rid's '/' as '-'. The server looks the rid up verbatim, so
+//    every database or collection whose rid holds a '/' (one in 64) answered 404 to every query.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
@@ -52,10 +55,20 @@ readDocument.default = (account, req, res, params) => {
   return readDocumentOriginal(account, req, res, params);
 };
 
+// (5) An id or rid not found as given is tried once more with '-' read back as '/'. Ids win: the
+// index is consulted first, and a rid is base64, so no real id is ever shadowed.
+const Items = lib("account/items.js").default;
+const itemOriginal = Items.prototype._item;
+Items.prototype._item = function byIdOrRid(keyPath, value, partition) {
+  const found = itemOriginal.call(this, keyPath, value, partition);
+  if (found.read() || typeof value !== "string" || !value.includes("-")) return found;
+  const rid = value.replaceAll("-", "/");
+  return this._data.get(rid) ?? found;
+};
+
 // (2) The partition a docs query or feed read is scoped to, seen by Items through the async
 // context of the request.
 const partitionScope = new AsyncLocalStorage();
-const Items = lib("account/items.js").default;
 for (const method of ["query", "read"]) {
   const original = Items.prototype[method];
   Items.prototype[method] = function scoped(...args) {

@@ -160,38 +160,6 @@ public sealed class CosmosConnectionStore(
         await JsonSerializer.DeserializeAsync(response.Content, documentType, cancellationToken)
             ?? throw new InvalidOperationException("Cosmos DB returned an empty document.");
 
-    private static void EnsureSuccess(ResponseMessage response, string operation)
-    {
-        if (!response.IsSuccessStatusCode)
-        {
-            // The status and Cosmos' own message only: our documents never appear in Cosmos errors' text we log.
-            throw new CosmosStoreException($"Cosmos DB {operation} failed with {(int)response.StatusCode} {response.StatusCode}.", response.StatusCode);
-        }
-    }
-}
-
-/// <summary>A Cosmos DB failure that is not an expected outcome (404/409/412) of the operation.</summary>
-public sealed class CosmosStoreException : Exception
-{
-    public CosmosStoreException(string message, HttpStatusCode status)
-        : base(message)
-    {
-        Status = status;
-    }
-
-    public CosmosStoreException()
-    {
-    }
-
-    public CosmosStoreException(string message)
-        : base(message)
-    {
-    }
-
-    public CosmosStoreException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-
-    public HttpStatusCode Status { get; }
+    private static void EnsureSuccess(ResponseMessage response, string operation) =>
+        CosmosStoreException.ThrowIfFailed(response, CosmosContainers.ConnectionsContainer + " " + operation);
 }

@@ -87,12 +87,6 @@ public sealed class CosmosWebhookStore(
         await JsonSerializer.DeserializeAsync(response.Content, documentType, cancellationToken)
             ?? throw new InvalidOperationException("Cosmos DB returned an empty document.");
 
-    private static void EnsureSuccess(ResponseMessage response, string operation)
-    {
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new CosmosStoreException(
-                $"Cosmos DB webhook {operation} failed with {(int)response.StatusCode} {response.StatusCode}.", response.StatusCode);
-        }
-    }
+    private static void EnsureSuccess(ResponseMessage response, string operation) =>
+        CosmosStoreException.ThrowIfFailed(response, CosmosContainers.WebhooksContainer + " " + operation);
 }
