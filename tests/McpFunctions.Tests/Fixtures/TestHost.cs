@@ -116,37 +116,17 @@ public sealed class TestHost : IAsyncDisposable
     public async Task<IReadOnlyList<string>> RawConnectionDocumentsAsync()
     {
         var container = await Services.GetRequiredService<CosmosContainers>().ConnectionsAsync(CancellationToken.None);
-        for (var attempt = 1; ; attempt++)
+        var documents = new List<string>();
+        using var iterator = container.GetItemQueryStreamIterator("SELECT * FROM c");
+        while (iterator.HasMoreResults)
         {
-            var documents = new List<string>();
-            var failed = System.Net.HttpStatusCode.OK;
-            using var iterator = container.GetItemQueryStreamIterator("SELECT * FROM c");
-            while (iterator.HasMoreResults && failed == System.Net.HttpStatusCode.OK)
-            {
-                using var page = await iterator.ReadNextAsync();
-                if (!page.IsSuccessStatusCode)
-                {
-                    // The local server sheds load under a busy test run (408/429/503); read again rather than miss documents.
-                    failed = page.StatusCode;
-                    continue;
-                }
-
-                using var reader = new StreamReader(page.Content);
-                documents.Add(await reader.ReadToEndAsync());
-            }
-
-            if (failed == System.Net.HttpStatusCode.OK)
-            {
-                return documents;
-            }
-
-            if (attempt == 3)
-            {
-                throw new InvalidOperationException($"Reading the raw documents failed three times (last: {(int)failed}).");
-            }
-
-            await Task.Delay(200 * attempt);
+            using var page = await iterator.ReadNextAsync();
+            Assert.True(page.IsSuccessStatusCode, $"reading the raw documents failed: {(int)page.StatusCode} {page.ErrorMessage}");
+            using var reader = new StreamReader(page.Content);
+            documents.Add(await reader.ReadToEndAsync());
         }
+
+        return documents;
     }
 
     public async Task<Container> ConnectionsContainerAsync() =>

@@ -76,6 +76,8 @@ public sealed class ProviderFailureTests : IAsyncLifetime
     private async Task AssertNothingStored(string token)
     {
         using var list = await host.SendAsync(HttpMethod.Get, "/api/mcp/connections", token);
-        Assert.Equal(0, JsonDocument.Parse(await list.Content.ReadAsStringAsync()).RootElement.GetProperty("connections").GetArrayLength());
+        var body = await list.Content.ReadAsStringAsync();
+        Assert.True(list.StatusCode == HttpStatusCode.OK, $"list answered {(int)list.StatusCode}: {body}");
+        Assert.Equal(0, JsonDocument.Parse(body).RootElement.GetProperty("connections").GetArrayLength());
     }
 }

@@ -16,9 +16,7 @@ public sealed class GitHubToolsTests(OAuthStandInsFixture fixture)
     {
         var token = TestTokens.For("user-" + Guid.NewGuid().ToString("N"), "acme");
 
-        var body = await CallAsync(Host, token, "tools/call", """{"name":"github_get_authenticated_user","arguments":{"account":"work"}}""");
-
-        var result = body.GetProperty("result");
+        var result = await ResultAsync(Host, token, "tools/call", """{"name":"github_get_authenticated_user","arguments":{"account":"work"}}""");
         Assert.True(result.GetProperty("isError").GetBoolean());
         Assert.StartsWith("NOT_CONNECTED: GitHub not connected (account 'work')", result.GetProperty("content")[0].GetProperty("text").GetString(), StringComparison.Ordinal);
     }

@@ -32,8 +32,7 @@ public sealed class McpProtocolTests(LocalHostFixture fixture)
     [Fact]
     public async Task Ping_ReturnsEmptyResult()
     {
-        var body = await McpRpc.CallAsync(Host, Token(), "ping");
-        Assert.Empty(body.GetProperty("result").EnumerateObject());
+        Assert.Empty((await McpRpc.ResultAsync(Host, Token(), "ping")).EnumerateObject());
     }
 
     [Fact]

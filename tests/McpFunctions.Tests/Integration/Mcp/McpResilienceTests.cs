@@ -51,8 +51,7 @@ public sealed class McpResilienceTests : IAsyncLifetime
         var pages = 0;
         do
         {
-            var body = await CallAsync(host, token, "tools/list", cursor is null ? "{}" : $$$"""{"cursor":"{{{cursor}}}"}""");
-            var result = body.GetProperty("result");
+            var result = await ResultAsync(host, token, "tools/list", cursor is null ? "{}" : $$$"""{"cursor":"{{{cursor}}}"}""");
             names.AddRange(result.GetProperty("tools").EnumerateArray().Select(t => t.GetProperty("name").GetString()!));
             cursor = result.TryGetProperty("nextCursor", out var next) ? next.GetString() : null;
             pages++;

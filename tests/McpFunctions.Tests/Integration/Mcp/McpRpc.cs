@@ -30,12 +30,18 @@ public static class McpRpc
         return body;
     }
 
+    /// <summary>Any method; returns its JSON-RPC <c>result</c> (fails the test, showing the body, on an error).</summary>
+    public static async Task<JsonElement> ResultAsync(TestHost host, string token, string method, string paramsJson = "{}")
+    {
+        var body = await CallAsync(host, token, method, paramsJson);
+        Assert.True(body.TryGetProperty("result", out var result), $"{method}: expected a result, got {body}");
+        return result;
+    }
+
     /// <summary>tools/call; returns the CallToolResult (fails the test on a JSON-RPC error).</summary>
     public static async Task<JsonElement> ToolAsync(TestHost host, string token, string tool, string argumentsJson = "{}")
     {
-        var body = await CallAsync(host, token, "tools/call", $$$"""{"name":"{{{tool}}}","arguments":{{{argumentsJson}}}}""");
-        Assert.True(body.TryGetProperty("result", out var result), $"{tool}: expected a result, got {body}");
-        return result;
+        return await ResultAsync(host, token, "tools/call", $$$"""{"name":"{{{tool}}}","arguments":{{{argumentsJson}}}}""");
     }
 
     public static bool IsError(JsonElement result) => result.TryGetProperty("isError", out var e) && e.GetBoolean();

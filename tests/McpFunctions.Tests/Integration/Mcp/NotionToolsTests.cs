@@ -14,11 +14,11 @@ public sealed class NotionToolsTests(LocalHostFixture fixture)
     public async Task ToolsList_ShowsAll21NotionTools_WithAccountArgument_OnlyOnceConnected()
     {
         var stranger = TestTokens.For("user-" + Guid.NewGuid().ToString("N"), "acme");
-        var none = await CallAsync(Host, stranger, "tools/list");
-        Assert.Equal(0, none.GetProperty("result").GetProperty("tools").GetArrayLength());
+        var none = await ResultAsync(Host, stranger, "tools/list");
+        Assert.Equal(0, none.GetProperty("tools").GetArrayLength());
 
         var (token, _) = await ConnectedUserAsync(Host, "Listing");
-        var tools = (await CallAsync(Host, token, "tools/list")).GetProperty("result").GetProperty("tools").EnumerateArray().ToList();
+        var tools = (await ResultAsync(Host, token, "tools/list")).GetProperty("tools").EnumerateArray().ToList();
 
         Assert.Equal(21, tools.Count);
         Assert.All(tools, t =>

@@ -16,9 +16,7 @@ public sealed class QlikToolsTests(OAuthStandInsFixture fixture)
         // This host has no Qlik OAuth client, so no connect URL can be minted (-32042 is covered with a client in Integration/OAuth).
         var token = TestTokens.For("user-" + Guid.NewGuid().ToString("N"), "acme");
 
-        var body = await CallAsync(Host, token, "tools/call", """{"name":"qlik_get_apps","arguments":{}}""");
-
-        var result = body.GetProperty("result");
+        var result = await ResultAsync(Host, token, "tools/call", """{"name":"qlik_get_apps","arguments":{}}""");
         Assert.True(result.GetProperty("isError").GetBoolean());
         var text = result.GetProperty("content")[0].GetProperty("text").GetString();
         Assert.StartsWith("NOT_CONNECTED: Qlik Cloud not connected", text, StringComparison.Ordinal);
@@ -30,7 +28,7 @@ public sealed class QlikToolsTests(OAuthStandInsFixture fixture)
     {
         var (token, _, _) = await ConnectedAsync("Lister");
 
-        var tools = (await CallAsync(Host, token, "tools/list")).GetProperty("result").GetProperty("tools").EnumerateArray()
+        var tools = (await ResultAsync(Host, token, "tools/list")).GetProperty("tools").EnumerateArray()
             .Select(t => t.GetProperty("name").GetString()).ToList();
 
         Assert.Equal(["qlik_get_app", "qlik_get_apps", "qlik_get_current_user", "qlik_get_space", "qlik_list_spaces"], tools.Order(StringComparer.Ordinal));
