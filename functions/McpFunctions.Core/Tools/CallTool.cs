@@ -102,7 +102,7 @@ public sealed class CallTool(
     {
         var secret = resolved.Credential.Secret
             ?? throw new McpFunctionsException(ErrorCode.CredentialDecryptFailed, "The stored credential holds no usable secret; reconnect to replace it.");
-        return Paginator.CollectAsync(tool, call, (next, ct) => providers.SendAsync(provider, next, secret, ct), cancellationToken);
+        return Paginator.CollectAsync(tool, call, (next, ct) => providers.SendAsync(provider, next, secret, ct), provider.Api.MaxResponseBytes, cancellationToken);
     }
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement;

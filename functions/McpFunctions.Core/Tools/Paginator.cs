@@ -11,19 +11,24 @@ public static class Paginator
     private static readonly JsonDocumentOptions ReadOptions = new() { MaxDepth = 256 };
 
     /// <summary>
-    /// Sends <paramref name="first"/> and, when the tool paginates, the following pages (at most
-    /// <see cref="Pagination.MaxPages"/>). The result is <c>{"object":"list", items, has-more, next-cursor}</c>
-    /// with the catalog's field names; a page that is not 2xx is returned as it is.
+    /// Sends <paramref name="first"/> and, when the tool paginates, the following pages: at most
+    /// <see cref="Pagination.MaxPages"/>, and no further page once the pages so far hold
+    /// <paramref name="maxBytes"/> (the provider's cap for one response), so one call holds at most about twice
+    /// that in memory. The result is <c>{"object":"list", items, has-more, next-cursor}</c> with the catalog's
+    /// field names; a listing cut short says has-more with the cursor to go on from. A page that is not 2xx is
+    /// returned as it is.
     /// </summary>
     /// <exception cref="McpFunctionsException"><see cref="ErrorCode.ProviderError"/> when a later page is not a list.</exception>
     public static async Task<ProviderReply> CollectAsync(
         ToolDescriptor tool,
         ProviderCall first,
         Func<ProviderCall, CancellationToken, Task<ProviderReply>> send,
+        int maxBytes,
         CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(tool);
         ArgumentNullException.ThrowIfNull(send);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 1);
         if (tool.Request.Paginate is not { } paging)
         {
             return await send(first, ct);
@@ -36,6 +41,7 @@ public static class Paginator
             ProviderReply reply;
             string? cursor;
             var hasMore = false;
+            var collected = 0L;
             while (true)
             {
                 ct.ThrowIfCancellationRequested();
@@ -56,12 +62,13 @@ public static class Paginator
                 }
 
                 pages.Add(page);
+                collected += reply.Body.Length;
                 var root = page.RootElement;
                 cursor = NextCursor(root, paging);
                 hasMore = paging.HasMoreField is null
                     ? !string.IsNullOrEmpty(cursor)
                     : root.TryGetProperty(paging.HasMoreField, out var more) && more.ValueKind == JsonValueKind.True;
-                if (!hasMore || string.IsNullOrEmpty(cursor) || pages.Count >= paging.MaxPages)
+                if (!hasMore || string.IsNullOrEmpty(cursor) || pages.Count >= paging.MaxPages || collected >= maxBytes)
                 {
                     break;
                 }

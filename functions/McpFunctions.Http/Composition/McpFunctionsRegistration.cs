@@ -234,6 +234,16 @@ public static class McpFunctionsRegistration
             };
         }
 
+        if (settings["MaxResponseBytes"] is { Length: > 0 } maxBytes)
+        {
+            api = api with
+            {
+                MaxResponseBytes = int.TryParse(maxBytes, out var bytes) && bytes is >= 1024 and <= 64 * 1024 * 1024
+                    ? bytes
+                    : throw new InvalidOperationException($"Providers:{provider.Id}:MaxResponseBytes must be 1024..67108864."),
+            };
+        }
+
         var headers = settings.GetSection("Headers").GetChildren().ToList();
         if (headers.Count > 0)
         {

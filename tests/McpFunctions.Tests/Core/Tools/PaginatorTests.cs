@@ -15,6 +15,9 @@ public sealed class PaginatorTests
     /// <summary>Qlik Cloud's shape: <c>{"data": [...], "links": {"next": {"href": "...?next=cursor"}}}</c>.</summary>
     private static readonly Pagination QlikLinks = new("query", "next", "links.next.href", null, "data", 20, "next");
 
+    /// <summary>The provider's default response cap: far above these small pages.</summary>
+    private const int Budget = 4 * 1024 * 1024;
+
     private readonly List<ProviderCall> sent = [];
 
     [Fact]
@@ -23,7 +26,7 @@ public sealed class PaginatorTests
         var tool = Tool(new ToolRequest("GET", "/v1/pages/p"));
         var reply = new ProviderReply(200, Bytes("""{"has_more":true,"next_cursor":"c1","results":[]}"""));
 
-        var result = await Paginator.CollectAsync(tool, new ProviderCall("GET", "/v1/pages/p"), (call, _) => Send(call, reply), CancellationToken.None);
+        var result = await Paginator.CollectAsync(tool, new ProviderCall("GET", "/v1/pages/p"), (call, _) => Send(call, reply), Budget, CancellationToken.None);
 
         Assert.Same(reply, result);
         Assert.Single(sent);
@@ -34,7 +37,7 @@ public sealed class PaginatorTests
     {
         var tool = Tool(new ToolRequest("GET", "/v1/blocks/b/children", Paginate: QueryCursor));
 
-        var result = await Paginator.CollectAsync(tool, new ProviderCall("GET", "/v1/blocks/b/children?page_size=100"), ThreePagesByQuery, CancellationToken.None);
+        var result = await Paginator.CollectAsync(tool, new ProviderCall("GET", "/v1/blocks/b/children?page_size=100"), ThreePagesByQuery, Budget, CancellationToken.None);
 
         Assert.Equal(
             ["/v1/blocks/b/children?page_size=100", "/v1/blocks/b/children?page_size=100&start_cursor=c1", "/v1/blocks/b/children?page_size=100&start_cursor=c%2F2"],
@@ -48,7 +51,7 @@ public sealed class PaginatorTests
     {
         var tool = Tool(new ToolRequest("GET", "/v1/users", Paginate: QueryCursor));
 
-        await Paginator.CollectAsync(tool, new ProviderCall("GET", "/v1/users"), ThreePagesByQuery, CancellationToken.None);
+        await Paginator.CollectAsync(tool, new ProviderCall("GET", "/v1/users"), ThreePagesByQuery, Budget, CancellationToken.None);
 
         Assert.Equal(["/v1/users", "/v1/users?start_cursor=c1", "/v1/users?start_cursor=c%2F2"], sent.Select(c => c.PathAndQuery));
     }
@@ -68,7 +71,7 @@ public sealed class PaginatorTests
                 "c1" => Page("""["b"]""", "c2"),
                 _ => Page("""["c"]""", null),
             });
-        }, CancellationToken.None);
+        }, Budget, CancellationToken.None);
 
         Assert.Equal(3, sent.Count);
         Assert.Equal("""{"filter":{"property":"Done","checkbox":{"equals":true}},"page_size":100,"start_cursor":"c1"}""", Text(sent[1].JsonBody));
@@ -82,7 +85,7 @@ public sealed class PaginatorTests
     {
         var tool = Tool(new ToolRequest("POST", "/v1/search", Paginate: BodyCursor));
 
-        await Paginator.CollectAsync(tool, new ProviderCall("POST", "/v1/search"), (call, _) => Send(call, sent.Count == 0 ? Page("[1]", "c1") : Page("[2]", null)), CancellationToken.None);
+        await Paginator.CollectAsync(tool, new ProviderCall("POST", "/v1/search"), (call, _) => Send(call, sent.Count == 0 ? Page("[1]", "c1") : Page("[2]", null)), Budget, CancellationToken.None);
 
         Assert.Equal("""{"start_cursor":"c1"}""", Text(sent[1].JsonBody));
     }
@@ -92,10 +95,35 @@ public sealed class PaginatorTests
     {
         var tool = Tool(new ToolRequest("GET", "/v1/x", Paginate: QueryCursor with { MaxPages = 2 }));
 
-        var result = await Paginator.CollectAsync(tool, new ProviderCall("GET", "/v1/x"), (call, _) => Send(call, Page($"[{sent.Count}]", $"c{sent.Count + 1}")), CancellationToken.None);
+        var result = await Paginator.CollectAsync(tool, new ProviderCall("GET", "/v1/x"), (call, _) => Send(call, Page($"[{sent.Count}]", $"c{sent.Count + 1}")), Budget, CancellationToken.None);
 
         Assert.Equal(2, sent.Count);
         Assert.Equal("""{"object":"list","results":[0,1],"has_more":true,"next_cursor":"c2"}""", Text(result.Body));
+    }
+
+    [Fact]
+    public async Task CollectAsync_PagesReachTheByteBudget_StopsThereAndReportsTheCursor()
+    {
+        var tool = Tool(new ToolRequest("GET", "/v1/x", Paginate: QueryCursor));
+        var pageBytes = Page("[0]", "c1").Body.Length;
+
+        // Two pages fill the budget exactly: the third is never fetched, though the provider has more.
+        var result = await Paginator.CollectAsync(tool, new ProviderCall("GET", "/v1/x"), (call, _) => Send(call, Page($"[{sent.Count}]", $"c{sent.Count + 1}")), 2 * pageBytes, CancellationToken.None);
+
+        Assert.Equal(2, sent.Count);
+        Assert.Equal("""{"object":"list","results":[0,1],"has_more":true,"next_cursor":"c2"}""", Text(result.Body));
+    }
+
+    [Fact]
+    public async Task CollectAsync_LastPageWithinTheBudget_IsNotCutShort()
+    {
+        var tool = Tool(new ToolRequest("GET", "/v1/blocks/b/children", Paginate: QueryCursor));
+
+        var result = await Paginator.CollectAsync(tool, new ProviderCall("GET", "/v1/blocks/b/children"), ThreePagesByQuery, 1, CancellationToken.None);
+
+        // A budget of one byte still returns the first page whole, with the cursor to go on from.
+        Assert.Single(sent);
+        Assert.Contains("\"has_more\":true", Text(result.Body), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -104,7 +132,7 @@ public sealed class PaginatorTests
         var tool = Tool(new ToolRequest("GET", "/v1/x", Paginate: QueryCursor));
         var limited = new ProviderReply(429, Bytes("""{"object":"error","code":"rate_limited"}""")) { RetryAfter = TimeSpan.FromSeconds(2) };
 
-        var result = await Paginator.CollectAsync(tool, new ProviderCall("GET", "/v1/x"), (call, _) => Send(call, sent.Count == 0 ? Page("[1]", "c1") : limited), CancellationToken.None);
+        var result = await Paginator.CollectAsync(tool, new ProviderCall("GET", "/v1/x"), (call, _) => Send(call, sent.Count == 0 ? Page("[1]", "c1") : limited), Budget, CancellationToken.None);
 
         Assert.Same(limited, result);
         Assert.Equal(2, sent.Count);
@@ -116,7 +144,7 @@ public sealed class PaginatorTests
         var tool = Tool(new ToolRequest("GET", "/v1/x", Paginate: QueryCursor));
         var notFound = new ProviderReply(404, Bytes("""{"object":"error","code":"object_not_found"}"""));
 
-        var result = await Paginator.CollectAsync(tool, new ProviderCall("GET", "/v1/x"), (call, _) => Send(call, notFound), CancellationToken.None);
+        var result = await Paginator.CollectAsync(tool, new ProviderCall("GET", "/v1/x"), (call, _) => Send(call, notFound), Budget, CancellationToken.None);
 
         Assert.Same(notFound, result);
     }
@@ -131,7 +159,7 @@ public sealed class PaginatorTests
             0 => Reply("""{"items":[1],"next":"n1"}"""),
             1 => Reply("""{"items":[2],"next":"n2"}"""),
             _ => Reply("""{"items":[3],"next":null}"""),
-        }), CancellationToken.None);
+        }), Budget, CancellationToken.None);
 
         Assert.Equal(["/v1/x", "/v1/x?cursor=n1", "/v1/x?cursor=n2"], sent.Select(c => c.PathAndQuery));
         Assert.Equal("""{"object":"list","items":[1,2,3],"next":null}""", Text(result.Body));
@@ -142,7 +170,7 @@ public sealed class PaginatorTests
     {
         var tool = Tool(new ToolRequest("GET", "/v1/x", Paginate: QueryCursor));
 
-        await Paginator.CollectAsync(tool, new ProviderCall("GET", "/v1/x"), (call, _) => Send(call, Reply("""{"results":[1],"has_more":false,"next_cursor":"c1"}""")), CancellationToken.None);
+        await Paginator.CollectAsync(tool, new ProviderCall("GET", "/v1/x"), (call, _) => Send(call, Reply("""{"results":[1],"has_more":false,"next_cursor":"c1"}""")), Budget, CancellationToken.None);
 
         Assert.Single(sent);
     }
@@ -153,7 +181,7 @@ public sealed class PaginatorTests
         var tool = Tool(new ToolRequest("GET", "/v1/x", Paginate: QueryCursor));
         var odd = Reply("""{"object":"page"}""");
 
-        Assert.Same(odd, await Paginator.CollectAsync(tool, new ProviderCall("GET", "/v1/x"), (call, _) => Send(call, odd), CancellationToken.None));
+        Assert.Same(odd, await Paginator.CollectAsync(tool, new ProviderCall("GET", "/v1/x"), (call, _) => Send(call, odd), Budget, CancellationToken.None));
     }
 
     [Fact]
@@ -162,7 +190,7 @@ public sealed class PaginatorTests
         var tool = Tool(new ToolRequest("GET", "/v1/x", Paginate: QueryCursor));
 
         var ex = await Assert.ThrowsAsync<McpFunctionsException>(() => Paginator.CollectAsync(
-            tool, new ProviderCall("GET", "/v1/x"), (call, _) => Send(call, sent.Count == 0 ? Page("[1]", "c1") : Reply("not json")), CancellationToken.None));
+            tool, new ProviderCall("GET", "/v1/x"), (call, _) => Send(call, sent.Count == 0 ? Page("[1]", "c1") : Reply("not json")), Budget, CancellationToken.None));
 
         Assert.Equal(ErrorCode.ProviderError, ex.Code);
     }
@@ -177,7 +205,7 @@ public sealed class PaginatorTests
         {
             cts.Cancel();
             return Send(call, Page("[1]", "c1"));
-        }, cts.Token));
+        }, Budget, cts.Token));
 
         Assert.Single(sent);
     }
@@ -193,7 +221,7 @@ public sealed class PaginatorTests
             0 => QlikPage("""[{"id":"a"},{"id":"b"}]""", "https://evil.example/api/v1/items?limit=2&next=c%2B1%3D&resourceType=app"),
             1 => QlikPage("""[{"id":"c"}]""", "/api/v1/items?next=c2"),
             _ => QlikPage("""[{"id":"d"}]""", null),
-        }), CancellationToken.None);
+        }), Budget, CancellationToken.None);
 
         Assert.Equal(
             ["/api/v1/items?resourceType=app&limit=2", "/api/v1/items?resourceType=app&limit=2&next=c%2B1%3D", "/api/v1/items?resourceType=app&limit=2&next=c2"],
@@ -207,7 +235,7 @@ public sealed class PaginatorTests
         var tool = Tool(new ToolRequest("GET", "/api/v1/items", Paginate: QlikLinks with { MaxPages = 2 }));
 
         var result = await Paginator.CollectAsync(tool, new ProviderCall("GET", "/api/v1/items"), (call, _) =>
-            Send(call, QlikPage($"[{sent.Count}]", $"https://tenant.example/api/v1/items?next=n{sent.Count + 1}")), CancellationToken.None);
+            Send(call, QlikPage($"[{sent.Count}]", $"https://tenant.example/api/v1/items?next=n{sent.Count + 1}")), Budget, CancellationToken.None);
 
         Assert.Equal(2, sent.Count);
         Assert.Equal("""{"object":"list","data":[0,1],"next":"n2"}""", Text(result.Body));
@@ -223,7 +251,7 @@ public sealed class PaginatorTests
     {
         var tool = Tool(new ToolRequest("GET", "/api/v1/items", Paginate: QlikLinks));
 
-        var result = await Paginator.CollectAsync(tool, new ProviderCall("GET", "/api/v1/items"), (call, _) => Send(call, Reply(page)), CancellationToken.None);
+        var result = await Paginator.CollectAsync(tool, new ProviderCall("GET", "/api/v1/items"), (call, _) => Send(call, Reply(page)), Budget, CancellationToken.None);
 
         Assert.Single(sent);
         Assert.Equal("""{"object":"list","data":[1],"next":null}""", Text(result.Body));
@@ -236,7 +264,7 @@ public sealed class PaginatorTests
 
         var result = await Paginator.CollectAsync(tool, new ProviderCall("GET", "/v1/x"), (call, _) => Send(call, sent.Count == 0
             ? Reply("""{"items":[1],"meta":{"next":"t1"}}""")
-            : Reply("""{"items":[2],"meta":{}}""")), CancellationToken.None);
+            : Reply("""{"items":[2],"meta":{}}""")), Budget, CancellationToken.None);
 
         Assert.Equal(["/v1/x", "/v1/x?page_token=t1"], sent.Select(c => c.PathAndQuery));
         Assert.Equal("""{"object":"list","items":[1,2],"page_token":null}""", Text(result.Body));

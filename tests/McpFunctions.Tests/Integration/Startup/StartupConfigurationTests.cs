@@ -17,6 +17,8 @@ public sealed class StartupConfigurationTests
     [InlineData("COSMOS:accountEndpoint", null, "COSMOS__accountEndpoint is required")]
     [InlineData("Providers:notion:BaseUrl", "ftp://example.com", "Providers:notion:BaseUrl")]
     [InlineData("Providers:notion:TimeoutSeconds", "0", "Providers:notion:TimeoutSeconds")]
+    [InlineData("Providers:notion:MaxResponseBytes", "512", "Providers:notion:MaxResponseBytes must be 1024..67108864")]
+    [InlineData("Providers:notion:MaxResponseBytes", "4MB", "Providers:notion:MaxResponseBytes must be 1024..67108864")]
     [InlineData("KeyRing:Source", "KeyVault", "KEY_VAULT__vaultUri is required")]
     [InlineData("KeyRing:Source", "Hsm", "KeyRing:Source must be KeyVault or Local")]
     public void Production_BadSetting_FailsNamingIt(string setting, string? value, string expected)
