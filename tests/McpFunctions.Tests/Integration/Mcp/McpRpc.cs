@@ -50,10 +50,16 @@ public static class McpRpc
 
     public static async Task<(string Token, string Key)> ConnectedUserAsync(TestHost host, string workspace, string tenant = "acme")
     {
-        var token = TestTokens.For("user-" + Guid.NewGuid().ToString("N"), tenant);
         var key = host.Notion.AddIntegration(workspace);
+        return (await ConnectKeyAsync(host, key, tenant), key);
+    }
+
+    /// <summary>A new user of <paramref name="tenant"/> with the Notion key <paramref name="key"/> connected; returns the user's token.</summary>
+    public static async Task<string> ConnectKeyAsync(TestHost host, string key, string tenant = "acme")
+    {
+        var token = TestTokens.For("user-" + Guid.NewGuid().ToString("N"), tenant);
         using var response = await host.SendAsync(HttpMethod.Post, "/api/mcp/notion/connect", token, new StringContent($$$"""{"api_key":"{{{key}}}"}""", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (token, key);
+        return token;
     }
 }

@@ -1,16 +1,36 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using McpFunctions.StandIns.Notion;
 using McpFunctions.Tests.Fixtures;
 using static McpFunctions.Tests.Integration.Mcp.McpRpc;
 
 namespace McpFunctions.Tests.Integration.Mcp;
 
-/// <summary>A paginating tool stops fetching once the pages it holds reach the provider's response cap, so one call
-/// cannot pull MaxPages full responses into memory; the result says there is more.</summary>
-public sealed class PaginationBudgetTests
+/// <summary>The provider's response cap (<c>Providers__{id}__MaxResponseBytes</c>): no response larger is read, and a
+/// paginating tool stops fetching once the pages it holds reach it, so one call cannot pull MaxPages full responses
+/// into memory.</summary>
+public sealed class ResponseCapTests
 {
+    [Fact]
+    public async Task GetBlockChildren_ResponseOverTheCap_IsAProviderError_AndTheHostGoesOn()
+    {
+        await using var notion = await NotionStandIn.StartAsync();
+        var key = notion.AddIntegration("Big pages");
+        var page = notion.AddPage(key, "Handbook");
+        notion.AddBlocks(key, page, Enumerable.Range(1, 50).Select(i => $"paragraph {i:D3} of the handbook"));
+        await using var host = await TestHost.StartAsync(s => s["Providers:notion:MaxResponseBytes"] = "2048", notion);
+        var token = await ConnectKeyAsync(host, key);
+
+        var tooBig = await ToolAsync(host, token, "notion_get_block_children", $$"""{"block_id":"{{page}}","page_size":50}""");
+        var small = await ToolAsync(host, token, "notion_get_block_children", $$"""{"block_id":"{{page}}","page_size":1}""");
+
+        Assert.True(IsError(tooBig));
+        Assert.Contains("PROVIDER_ERROR", Text(tooBig), StringComparison.Ordinal);
+        Assert.Contains("more than 2048 bytes", Text(tooBig), StringComparison.Ordinal);
+        Assert.False(IsError(small), Text(small));
+        Assert.Single(small.GetProperty("structuredContent").GetProperty("results").EnumerateArray());
+    }
+
     [Fact]
     public async Task ReadPageContent_PagesReachTheResponseCap_StopsFetching_AndSaysThereIsMore()
     {
@@ -21,12 +41,7 @@ public sealed class PaginationBudgetTests
         // Blocks of one shape: a page of 100 is the unit. A cap of 1.5 pages admits each page but stops after two.
         var cap = await FirstPageBytesAsync(notion, key, page) * 3 / 2;
         await using var host = await TestHost.StartAsync(s => s["Providers:notion:MaxResponseBytes"] = cap.ToString(System.Globalization.CultureInfo.InvariantCulture), notion);
-        var token = TestTokens.For("user-" + Guid.NewGuid().ToString("N"), "acme");
-        using (var connect = await host.SendAsync(HttpMethod.Post, "/api/mcp/notion/connect", token, new StringContent($$"""{"api_key":"{{key}}"}""", Encoding.UTF8, "application/json")))
-        {
-            Assert.Equal(HttpStatusCode.OK, connect.StatusCode);
-        }
-
+        var token = await ConnectKeyAsync(host, key);
         notion.ClearRequests();
 
         var result = await ToolAsync(host, token, "notion_read_page_content", $$"""{"page_id":"{{page}}"}""");
