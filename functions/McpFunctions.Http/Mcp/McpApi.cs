@@ -119,7 +119,7 @@ public static class McpApi
     /// <summary>JSON by default; one SSE event when the client accepts only <c>text/event-stream</c>.</summary>
     private static StatusBytes Write(HttpContext http, JsonRpcMessage message, int status)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(message, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonRpcMessage)));
+        var json = JsonSerializer.SerializeToUtf8Bytes(message, McpProtocol.Wire.GetTypeInfo(typeof(JsonRpcMessage)));
         if (AcceptsOnlyEventStream(http.Request))
         {
             var sse = new StringBuilder("event: message\ndata: ").Append(Encoding.UTF8.GetString(json)).Append("\n\n");

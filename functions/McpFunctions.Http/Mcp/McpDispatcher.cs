@@ -28,8 +28,6 @@ public sealed class McpDispatcher(
     IOptions<McpOptions> options,
     ILogger<McpDispatcher> logger)
 {
-    private static readonly JsonSerializerOptions Wire = McpJsonUtilities.DefaultOptions;
-
     public async Task<JsonRpcMessage> DispatchAsync(Caller caller, JsonRpcRequest request, CancellationToken cancellationToken)
     {
         try
@@ -174,7 +172,7 @@ public sealed class McpDispatcher(
         return document.RootElement.Clone();
     }
 
-    private static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Wire.GetTypeInfo(typeof(T));
+    private static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)McpProtocol.Wire.GetTypeInfo(typeof(T));
 
     private static string EncodeCursor(int offset) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"o:{offset}"));
 

@@ -38,7 +38,7 @@ public static class ProtectedResourceApi
             BearerMethodsSupported = ["header"],
             ResourceName = "McpFunctions",
         };
-        var json = JsonSerializer.SerializeToUtf8Bytes(metadata, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ProtectedResourceMetadata)));
+        var json = JsonSerializer.SerializeToUtf8Bytes(metadata, McpProtocol.Wire.GetTypeInfo(typeof(ProtectedResourceMetadata)));
         return Task.FromResult<IResult>(TypedResults.Bytes(json, "application/json"));
     }
 

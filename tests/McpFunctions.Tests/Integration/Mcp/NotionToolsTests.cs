@@ -68,6 +68,26 @@ public sealed class NotionToolsTests(LocalHostFixture fixture)
     }
 
     [Fact]
+    public async Task ToolResult_IsWrittenWithoutHtmlEscapes_QuotesAndAccentsStayAsTheyAre()
+    {
+        const string title = "Relatório \"Q1\" <ação> & próximos passos";
+        var (token, key) = await ConnectedUserAsync(Host, "Escapes");
+        var page = Host.Notion.AddPage(key, title);
+
+        var (status, _, response) = await PostAsync(Host, token,
+            $$$$"""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"notion_read_page","arguments":{"page_id":"{{{{page}}}}"}}}""");
+        using (response)
+        {
+            var raw = await response.Content.ReadAsStringAsync();
+
+            Assert.Equal(System.Net.HttpStatusCode.OK, status);
+            // structuredContent holds the title as a JSON string: only the quotes escaped, as JSON requires.
+            Assert.Contains("Relatório \\\"Q1\\\" <ação> & próximos passos", raw, StringComparison.Ordinal);
+            Assert.DoesNotContain("\\u00", raw, StringComparison.Ordinal); // \u0022 for ", \u00F3 for ó, \u003C for <, ...
+        }
+    }
+
+    [Fact]
     public async Task Blocks_GetChildrenAppendUpdateDelete()
     {
         var (token, key) = await ConnectedUserAsync(Host, "Blocks");
