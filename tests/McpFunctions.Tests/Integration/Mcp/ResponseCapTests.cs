@@ -15,10 +15,8 @@ public sealed class ResponseCapTests
     public async Task GetBlockChildren_ResponseOverTheCap_IsAProviderError_AndTheHostGoesOn()
     {
         await using var notion = await NotionStandIn.StartAsync();
-        var key = notion.AddIntegration("Big pages");
-        var page = notion.AddPage(key, "Handbook");
-        notion.AddBlocks(key, page, Enumerable.Range(1, 50).Select(i => $"paragraph {i:D3} of the handbook"));
-        await using var host = await TestHost.StartAsync(s => s["Providers:notion:MaxResponseBytes"] = "2048", notion);
+        var (key, page) = Handbook(notion, blocks: 50);
+        await using var host = await StartWithCapAsync(notion, 2048);
         var token = await ConnectKeyAsync(host, key);
 
         var tooBig = await ToolAsync(host, token, "notion_get_block_children", $$"""{"block_id":"{{page}}","page_size":50}""");
@@ -35,12 +33,9 @@ public sealed class ResponseCapTests
     public async Task ReadPageContent_PagesReachTheResponseCap_StopsFetching_AndSaysThereIsMore()
     {
         await using var notion = await NotionStandIn.StartAsync();
-        var key = notion.AddIntegration("Long reads");
-        var page = notion.AddPage(key, "Handbook");
-        notion.AddBlocks(key, page, Enumerable.Range(1, 250).Select(i => $"paragraph {i:D3} of the handbook"));
+        var (key, page) = Handbook(notion, blocks: 250);
         // Blocks of one shape: a page of 100 is the unit. A cap of 1.5 pages admits each page but stops after two.
-        var cap = await FirstPageBytesAsync(notion, key, page) * 3 / 2;
-        await using var host = await TestHost.StartAsync(s => s["Providers:notion:MaxResponseBytes"] = cap.ToString(System.Globalization.CultureInfo.InvariantCulture), notion);
+        await using var host = await StartWithCapAsync(notion, await FirstPageBytesAsync(notion, key, page) * 3 / 2);
         var token = await ConnectKeyAsync(host, key);
         notion.ClearRequests();
 
@@ -53,6 +48,18 @@ public sealed class ResponseCapTests
         Assert.True(listing.GetProperty("has_more").GetBoolean());
         Assert.False(string.IsNullOrEmpty(listing.GetProperty("next_cursor").GetString()));
     }
+
+    /// <summary>A new integration with one page of <paramref name="blocks"/> paragraphs of the same shape.</summary>
+    private static (string Key, string Page) Handbook(NotionStandIn notion, int blocks)
+    {
+        var key = notion.AddIntegration("Handbooks");
+        var page = notion.AddPage(key, "Handbook");
+        notion.AddBlocks(key, page, Enumerable.Range(1, blocks).Select(i => $"paragraph {i:D3} of the handbook"));
+        return (key, page);
+    }
+
+    private static Task<TestHost> StartWithCapAsync(NotionStandIn notion, int maxResponseBytes) =>
+        TestHost.StartAsync(s => s["Providers:notion:MaxResponseBytes"] = maxResponseBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), notion);
 
     private static async Task<int> FirstPageBytesAsync(NotionStandIn notion, string key, string page)
     {
