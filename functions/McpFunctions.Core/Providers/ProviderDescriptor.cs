@@ -61,12 +61,35 @@ public sealed record ToolAnnotations(bool? ReadOnlyHint = null, bool? Destructiv
 /// <param name="Query">Query parameter → template (<c>{name}</c> or a literal); dropped when the argument is absent.</param>
 /// <param name="Body">JSON template: a string that is exactly <c>{name}</c> becomes the argument's JSON value, or the property is dropped when absent; anything else is literal.</param>
 /// <param name="Paginate">When set, follow the provider's cursor and concatenate items.</param>
+/// <param name="ExpandChildren">When set (with <paramref name="Paginate"/>), fetch each listed item's children into it.</param>
 public sealed record ToolRequest(
     string Method,
     string Path,
     IReadOnlyDictionary<string, string>? Query = null,
     JsonElement? Body = null,
-    Pagination? Paginate = null);
+    Pagination? Paginate = null,
+    ChildExpansion? ExpandChildren = null);
+
+/// <summary>
+/// Children fetched into each listed item, for APIs that hand out a tree one level per request (Notion's block
+/// children): an item whose <paramref name="When"/> field is true gets its children list, requested at
+/// <paramref name="Path"/> with the tool's query and pagination, as the array <paramref name="Into"/>.
+/// </summary>
+/// <param name="When">The item's boolean field saying it has children (Notion's <c>has_children</c>).</param>
+/// <param name="Path">The children request's path; <c>{id}</c> is the item's <paramref name="IdField"/>, encoded as one segment.</param>
+/// <param name="SkipTypes">Items whose <paramref name="TypeField"/> is one of these are left as they are (Notion's
+/// <c>child_page</c>: a page of its own, read with its own call).</param>
+/// <param name="MaxDepth">Levels fetched below the listed items.</param>
+/// <param name="MaxRequests">Child-list requests one tool call may make (pages of one list count one each).</param>
+public sealed record ChildExpansion(
+    string When,
+    string Path,
+    string IdField = "id",
+    string Into = "children",
+    string TypeField = "type",
+    IReadOnlyList<string>? SkipTypes = null,
+    int MaxDepth = 3,
+    int MaxRequests = 50);
 
 /// <summary>Cursor pagination as a provider documents it.</summary>
 /// <param name="CursorIn"><c>query</c> or <c>body</c>: where the cursor is sent.</param>

@@ -98,11 +98,13 @@ public sealed class CallTool(
         }
     }
 
-    private Task<ProviderReply> SendAsync(ProviderDescriptor provider, ToolDescriptor tool, ProviderCall call, ResolvedCredential resolved, CancellationToken cancellationToken)
+    private async Task<ProviderReply> SendAsync(ProviderDescriptor provider, ToolDescriptor tool, ProviderCall call, ResolvedCredential resolved, CancellationToken cancellationToken)
     {
         var secret = resolved.Credential.Secret
             ?? throw new McpFunctionsException(ErrorCode.CredentialDecryptFailed, "The stored credential holds no usable secret; reconnect to replace it.");
-        return Paginator.CollectAsync(tool, call, (next, ct) => providers.SendAsync(provider, next, secret, ct), provider.Api.MaxResponseBytes, cancellationToken);
+        Task<ProviderReply> Send(ProviderCall next, CancellationToken ct) => providers.SendAsync(provider, next, secret, ct);
+        var reply = await Paginator.CollectAsync(tool, call, Send, provider.Api.MaxResponseBytes, cancellationToken);
+        return await ChildExpander.ExpandAsync(tool, call, reply, Send, provider.Api.MaxResponseBytes, cancellationToken);
     }
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement;

@@ -7,8 +7,11 @@ namespace McpFunctions.Core.Tools;
 /// <summary>The <c>notion_blocks_text</c> output: a list of Notion blocks as readable, Markdown-like text.</summary>
 internal static class NotionBlocksText
 {
-    public static ShapedResponse Shape(JsonElement root, Pagination? paging)
+
+    public static ShapedResponse Shape(JsonElement root, ToolRequest request)
     {
+        var paging = request.Paginate;
+        var childrenField = request.ExpandChildren?.Into;
         var itemsField = paging?.ItemsField ?? "results";
         var hasMoreField = paging?.HasMoreField ?? "has_more";
         var nextCursorField = paging?.NextCursorField ?? "next_cursor";
@@ -22,22 +25,7 @@ internal static class NotionBlocksText
         var hasMore = root.ValueKind == JsonValueKind.Object && root.TryGetProperty(hasMoreField, out var more) && more.ValueKind == JsonValueKind.True;
 
         var text = new StringBuilder();
-        var number = 0;
-        foreach (var block in blocks)
-        {
-            var type = Str(block, "type") ?? "unknown";
-            number = type == "numbered_list_item" ? number + 1 : 0;
-            if (text.Length > 0)
-            {
-                text.Append('\n');
-            }
-
-            text.Append(Line(block, type, number));
-            if (text.Length > ToolResponseShaper.MaxTextLength)
-            {
-                break;
-            }
-        }
+        AppendBlocks(text, blocks, childrenField, indent: "");
 
         if (hasMore)
         {
@@ -70,7 +58,35 @@ internal static class NotionBlocksText
         return new ShapedResponse(structured, ToolResponseShaper.Cap(text.ToString()));
     }
 
-    private static string Line(JsonElement block, string type, int number)
+    /// <summary>One line per block; children fetched into a block (at <c>expandChildren.into</c>, see <see cref="ChildExpander"/>) follow it,
+    /// indented, as nested Markdown lists are.</summary>
+    private static void AppendBlocks(StringBuilder text, IEnumerable<JsonElement> blocks, string? childrenField, string indent)
+    {
+        var number = 0;
+        foreach (var block in blocks)
+        {
+            if (text.Length > ToolResponseShaper.MaxTextLength)
+            {
+                return;
+            }
+
+            var type = Str(block, "type") ?? "unknown";
+            number = type == "numbered_list_item" ? number + 1 : 0;
+            if (text.Length > 0)
+            {
+                text.Append('\n');
+            }
+
+            var children = childrenField is null ? default : Property(block, childrenField);
+            text.Append(indent).Append(Line(block, type, number, childrenFetched: children.ValueKind == JsonValueKind.Array).ReplaceLineEndings("\n" + indent));
+            if (children.ValueKind == JsonValueKind.Array)
+            {
+                AppendBlocks(text, children.EnumerateArray(), childrenField, indent + "  ");
+            }
+        }
+    }
+
+    private static string Line(JsonElement block, string type, int number, bool childrenFetched)
     {
         var content = block.ValueKind == JsonValueKind.Object && block.TryGetProperty(type, out var c) && c.ValueKind == JsonValueKind.Object ? c : default;
         var text = RichText(content, "rich_text");
@@ -98,7 +114,8 @@ internal static class NotionBlocksText
             _ => $"[{type}]",
         };
 
-        var nested = block.ValueKind == JsonValueKind.Object && block.TryGetProperty("has_children", out var h) && h.ValueKind == JsonValueKind.True
+        var nested = !childrenFetched
+            && block.ValueKind == JsonValueKind.Object && block.TryGetProperty("has_children", out var h) && h.ValueKind == JsonValueKind.True
             && type is not ("child_page" or "child_database");
         return nested ? $"{line} (nested content not shown: block {Str(block, "id")})" : line;
     }

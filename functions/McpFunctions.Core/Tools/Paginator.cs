@@ -87,7 +87,8 @@ public static class Paginator
         }
     }
 
-    private static JsonDocument? TryParseList(ReadOnlyMemory<byte> body, string itemsField)
+    /// <summary>The body parsed, when it is an object with an array at <paramref name="itemsField"/>; else null.</summary>
+    internal static JsonDocument? TryParseList(ReadOnlyMemory<byte> body, string itemsField)
     {
         JsonDocument document;
         try

@@ -63,35 +63,17 @@ public static partial class ToolRequestRenderer
         });
 
     /// <summary>A value that will become one path segment: an ID, never a path, a relative step or a URL.</summary>
-    private static string CheckSegment(string name, string text)
-    {
-        if (text.Length == 0)
-        {
-            throw Invalid($"{name}: must not be empty");
-        }
+    private static string CheckSegment(string name, string text) =>
+        SegmentProblem(text) is { } problem ? throw Invalid($"{name}: {problem}") : text;
 
-        if (text.StartsWith("//", StringComparison.Ordinal) || AbsoluteUrl().IsMatch(text))
-        {
-            throw Invalid($"{name}: must be an ID, not a URL");
-        }
-
-        if (text.Contains("..", StringComparison.Ordinal) || text == ".")
-        {
-            throw Invalid($"{name}: must be an ID, not a relative path ('.' and '..' are not allowed)");
-        }
-
-        if (text.Contains('/', StringComparison.Ordinal) || text.Contains('\\', StringComparison.Ordinal))
-        {
-            throw Invalid($"{name}: must be a single ID ('/' and '\\' are not allowed)");
-        }
-
-        if (text.Any(char.IsControl))
-        {
-            throw Invalid($"{name}: must not contain control characters");
-        }
-
-        return text;
-    }
+    /// <summary>Why <paramref name="text"/> cannot be one path segment, or null when it can (an ID).</summary>
+    internal static string? SegmentProblem(string text) =>
+        text.Length == 0 ? "must not be empty"
+        : text.StartsWith("//", StringComparison.Ordinal) || AbsoluteUrl().IsMatch(text) ? "must be an ID, not a URL"
+        : text.Contains("..", StringComparison.Ordinal) || text == "." ? "must be an ID, not a relative path ('.' and '..' are not allowed)"
+        : text.Contains('/', StringComparison.Ordinal) || text.Contains('\\', StringComparison.Ordinal) ? "must be a single ID ('/' and '\\' are not allowed)"
+        : text.Any(char.IsControl) ? "must not contain control characters"
+        : null;
 
     private static IEnumerable<(string Name, string Value)> RenderQuery(IReadOnlyDictionary<string, string>? query, JsonElement arguments)
     {

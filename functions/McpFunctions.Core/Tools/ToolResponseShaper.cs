@@ -29,7 +29,7 @@ public static class ToolResponseShaper
         return tool.Output switch
         {
             null or "json" => ShapeJson(root),
-            "notion_blocks_text" => NotionBlocksText.Shape(root, tool.Request.Paginate),
+            "notion_blocks_text" => NotionBlocksText.Shape(root, tool.Request),
             _ => throw new McpFunctionsException(ErrorCode.InternalError, $"Tool '{tool.Name}' names an unknown output '{tool.Output}'."),
         };
     }

@@ -15,6 +15,28 @@ public sealed class ToolResponseShaperTests
         output: "notion_blocks_text");
 
     [Fact]
+    public void Shape_NotionBlocksWithFetchedChildren_IndentsThemUnderTheirBlock_AndNumbersEachLevel()
+    {
+        var tool = BlocksTool with
+        {
+            Request = BlocksTool.Request with { ExpandChildren = new ChildExpansion("has_children", "/v1/blocks/{id}/children") },
+        };
+        var reply = $$"""
+            {"object":"list","has_more":false,"next_cursor":null,"results":[
+              {{TextBlock("toggle", "Details", "\"has_children\":true,\"children\":[" + TextBlock("numbered_list_item", "first") + "," + TextBlock("numbered_list_item", "second", "\"has_children\":true,\"children\":[" + TextBlock("paragraph", "deep\\nline two") + "]") + "]")}},
+              {{TextBlock("numbered_list_item", "after")}},
+              {{TextBlock("toggle", "Not read", "\"has_children\":true")}}
+            ]}
+            """;
+
+        var shaped = ToolResponseShaper.Shape(tool, Bytes(reply));
+
+        Assert.Equal(
+            "▸ Details\n  1. first\n  2. second\n    deep\n    line two\n1. after\n▸ Not read (nested content not shown: block b-Not read)",
+            shaped.Text);
+    }
+
+    [Fact]
     public void Shape_JsonOutput_StructuredIsTheReplyAndTextIsIndented()
     {
         var shaped = ToolResponseShaper.Shape(JsonTool, Bytes("""{"object":"page","id":"p1","title":"Café"}"""));
@@ -189,4 +211,7 @@ public sealed class ToolResponseShaperTests
         var id = $"b{blockNumber++}";
         return $$"""{"object":"block","id":"{{id}}","type":"{{type}}","has_children":{{(hasChildren ? "true" : "false")}},"{{type}}":{{content}}}""";
     }
+
+    private static string TextBlock(string type, string text, string extra = "\"has_children\":false") =>
+        $$"""{"object":"block","id":"b-{{text}}","type":"{{type}}","{{type}}":{"rich_text":[{"plain_text":"{{text}}"}]},{{extra}}}""";
 }
