@@ -3,6 +3,7 @@ using McpFunctions.Core.Connections;
 using McpFunctions.Core.Errors;
 using McpFunctions.Core.OAuth;
 using McpFunctions.Core.Providers;
+using McpFunctions.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace McpFunctions.Core.Tools;
@@ -13,6 +14,8 @@ public sealed class CallTool(
     ResolveCredential credentials,
     IProviderClient providers,
     OAuthProviders oauthProviders,
+    McpMetrics metrics,
+    TimeProvider clock,
     ILogger<CallTool> logger)
 {
     /// <summary>The argument every tool accepts to pick one of several connected accounts; never sent to providers.</summary>
@@ -26,7 +29,22 @@ public sealed class CallTool(
             return null;
         }
 
-        var (provider, tool) = (entry.Provider, entry.Tool);
+        var started = clock.GetTimestamp();
+        var outcome = await RunAsync(caller, entry.Provider, entry.Tool, arguments, cancellationToken);
+        metrics.ToolCalled(entry.Provider.Id, entry.Tool.Name, OutcomeTag(outcome), clock.GetElapsedTime(started));
+        return outcome;
+    }
+
+    private static string OutcomeTag(ToolOutcome outcome) => outcome switch
+    {
+        ToolOutcome.Succeeded => "ok",
+        ToolOutcome.AuthorizationRequired => "authorization_required",
+        ToolOutcome.Failed failed => failed.Code.ToWire(),
+        _ => "unknown",
+    };
+
+    private async Task<ToolOutcome> RunAsync(Caller caller, ProviderDescriptor provider, ToolDescriptor tool, JsonElement arguments, CancellationToken cancellationToken)
+    {
         if (arguments.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
         {
             arguments = EmptyObject;

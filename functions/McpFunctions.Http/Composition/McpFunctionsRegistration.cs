@@ -3,6 +3,7 @@ using McpFunctions.Adapters.Cosmos;
 using McpFunctions.Adapters.KeyRing;
 using McpFunctions.Adapters.ProviderHttp;
 using McpFunctions.Adapters.Redis;
+using McpFunctions.Core.Telemetry;
 using McpFunctions.Core.Connections;
 using McpFunctions.Core.Credentials;
 using McpFunctions.Core.Health;
@@ -34,6 +35,8 @@ public static class McpFunctionsRegistration
         var configuration = builder.Configuration;
 
         services.AddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<McpMetrics>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, McpJsonContext.Default));
 
         services.AddAuth(configuration);
