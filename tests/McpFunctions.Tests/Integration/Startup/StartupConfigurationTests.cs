@@ -158,14 +158,22 @@ public sealed class StartupConfigurationTests
         LocalHostApp.Create(["--environment", environment], b => b.Configuration.AddInMemoryCollection(settings));
 }
 
-/// <summary>A temporary folder holding one catalog file, for <c>Providers:CatalogPath</c>.</summary>
+/// <summary>A temporary folder holding catalog files, for <c>Providers:CatalogPath</c>.</summary>
 public sealed class TempCatalog : IDisposable
 {
     public TempCatalog(string json, string fileName = "broken.json")
+        : this((fileName, json))
+    {
+    }
+
+    public TempCatalog(params (string FileName, string Json)[] files)
     {
         Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "catalog-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path);
-        File.WriteAllText(System.IO.Path.Combine(Path, fileName), json);
+        foreach (var (fileName, json) in files)
+        {
+            File.WriteAllText(System.IO.Path.Combine(Path, fileName), json);
+        }
     }
 
     public string Path { get; }
