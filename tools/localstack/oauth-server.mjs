@@ -14,7 +14,8 @@
 //     "clients": [{
 //       "client_id": "app", "client_secret": "app-secret",
 //       "redirect_uris": ["http://127.0.0.1:5000/callback"],
-//       "token_endpoint_auth_method": "client_secret_basic"      // or "client_secret_post"
+//       "token_endpoint_auth_method": "client_secret_basic",     // or "client_secret_post"
+//       "rotate_refresh_token": true     // false: see "Rotation" below (read by this launcher only)
 //       // grant_types default to ["authorization_code", "refresh_token"], response_types to
 //       // ["code"]; any other oidc-provider client metadata is passed through.
 //     }],                              // default: test-client / test-secret, http://127.0.0.1:1/callback
@@ -36,6 +37,10 @@
 //   new one. Presenting a consumed one again is reuse: oidc-provider answers invalid_grant,
 //   deletes that token and revokes the whole grant (every access token, refresh token and code
 //   issued under it), so the newest refresh token of the family is dead too.
+//   A client registered with "rotate_refresh_token": false gets no rotation: its refresh token
+//   stays valid across refreshes, and the refresh response carries no refresh_token at all (RFC
+//   6749 §6 lets a server omit it; Google and others do), so the client must keep the one it has.
+//   oidc-provider alone would echo the unchanged token; this launcher removes it from the answer.
 // - Revoking a refresh token (RFC 7009) also revokes its grant, i.e. the tokens issued with it.
 // - Client authentication: oidc-provider itself accepts client_secret_basic and client_secret_post
 //   interchangeably for a client registered with either. With enforceClientAuthMethod (the
@@ -106,6 +111,10 @@ const authorizationCodeTtl = positiveSeconds("authorizationCodeTtl", 60);
 const enforceClientAuthMethod = config.enforceClientAuthMethod ?? true;
 const scopes = [...new Set(["openid", "offline_access", ...(config.scopes ?? ["read", "write"])])];
 const knownScopes = new Set(scopes);
+// Read by this launcher, not oidc-provider (which rejects unknown client metadata).
+const nonRotatingClients = new Set(
+  (config.clients ?? []).filter((client) => client.rotate_refresh_token === false).map((client) => client.client_id),
+);
 const clients = (config.clients ?? [
   {
     client_id: "test-client",
@@ -116,7 +125,7 @@ const clients = (config.clients ?? [
   grant_types: ["authorization_code", "refresh_token"],
   response_types: ["code"],
   token_endpoint_auth_method: "client_secret_basic",
-  ...client,
+  ...Object.fromEntries(Object.entries(client).filter(([name]) => name !== "rotate_refresh_token")),
 }));
 
 // ---- counters -------------------------------------------------------------------------------
@@ -266,7 +275,7 @@ const provider = new Provider(issuer, {
   jwks: { keys: [signingKey] },
   cookies: { keys: [randomBytes(32).toString("base64url")] },
   pkce: { methods: ["S256"], required: () => true },
-  rotateRefreshToken: true,
+  rotateRefreshToken: (ctx) => !nonRotatingClients.has(ctx.oidc.client?.clientId),
   issueRefreshToken: async (ctx, client, code) =>
     client.grantTypeAllowed("refresh_token") && code.scopes.has("offline_access"),
   ttl: {
@@ -350,6 +359,21 @@ provider.use(async (ctx, next) => {
     if (AccessToken || RefreshToken || ClientCredentials) {
       stats.revocations += 1;
     }
+  }
+});
+
+// A non-rotating client's refresh response omits refresh_token (see "Rotation" in the header).
+provider.use(async (ctx, next) => {
+  await next();
+  if (
+    ctx.oidc?.route === "token" &&
+    ctx.status === 200 &&
+    ctx.oidc.params?.grant_type === "refresh_token" &&
+    nonRotatingClients.has(ctx.oidc.client?.clientId) &&
+    ctx.body &&
+    typeof ctx.body === "object"
+  ) {
+    delete ctx.body.refresh_token;
   }
 });
 

@@ -45,12 +45,40 @@ public sealed partial class ProviderCatalog
                 $"Unknown provider '{Truncate(id)}'. Known providers: {string.Join(", ", providers.Keys.Order())}.");
 
     /// <summary>Loads and validates catalog files; a broken entry fails with the file and field named.</summary>
-    public static ProviderCatalog Load(IEnumerable<(string Name, Stream Content)> files, JsonTypeInfo<ProviderDescriptor> typeInfo)
+    public static ProviderCatalog Load(IEnumerable<(string Name, Stream Content)> files, JsonTypeInfo<ProviderDescriptor> typeInfo) =>
+        Load(files, [], typeInfo);
+
+    /// <summary>Loads and validates catalog files, then entries defined one per setting; a broken entry fails with the
+    /// file or setting and the field named.</summary>
+    public static ProviderCatalog Load(
+        IEnumerable<(string Name, Stream Content)> files, IEnumerable<ProviderDefinition> definitions, JsonTypeInfo<ProviderDescriptor> typeInfo)
     {
         var descriptors = new List<ProviderDescriptor>();
+        var sources = new Dictionary<string, string>(StringComparer.Ordinal);
         var toolNames = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        void Add(string source, string where, ProviderDescriptor descriptor)
+        {
+            Validate(where, descriptor);
+            if (!sources.TryAdd(descriptor.Id, source))
+            {
+                throw new InvalidOperationException($"{where}: id '{descriptor.Id}' is already defined in '{sources[descriptor.Id]}'.");
+            }
+
+            foreach (var tool in descriptor.Tools)
+            {
+                if (!toolNames.TryAdd(tool.Name, source))
+                {
+                    throw new InvalidOperationException($"{where}: tools[{tool.Name}].name is already defined in '{toolNames[tool.Name]}'.");
+                }
+            }
+
+            descriptors.Add(descriptor);
+        }
+
         foreach (var (name, content) in files)
         {
+            var where = $"Provider catalog '{name}'";
             ProviderDescriptor? descriptor;
             try
             {
@@ -58,24 +86,41 @@ public sealed partial class ProviderCatalog
             }
             catch (JsonException ex)
             {
-                throw new InvalidOperationException($"Provider catalog '{name}': invalid JSON at {ex.Path ?? "$"} (line {ex.LineNumber + 1}): {ex.Message}", ex);
+                throw new InvalidOperationException($"{where}: invalid JSON at {ex.Path ?? "$"} (line {ex.LineNumber + 1}): {ex.Message}", ex);
+            }
+
+            Add(name, where, descriptor ?? throw new InvalidOperationException($"{where}: the file is empty."));
+        }
+
+        foreach (var definition in definitions)
+        {
+            var where = $"Provider definition in setting {definition.SettingName}";
+            ProviderDescriptor? descriptor;
+            try
+            {
+                descriptor = JsonSerializer.Deserialize(definition.Json, typeInfo);
+            }
+            catch (JsonException ex)
+            {
+                throw new InvalidOperationException($"{where}: invalid JSON at {ex.Path ?? "$"} (line {ex.LineNumber + 1}): {ex.Message}", ex);
             }
 
             if (descriptor is null)
             {
-                throw new InvalidOperationException($"Provider catalog '{name}': the file is empty.");
+                throw new InvalidOperationException($"{where}: the value is JSON null, not a catalog entry.");
             }
 
-            Validate(name, descriptor);
-            foreach (var tool in descriptor.Tools)
+            // The setting's name already says which provider this is; an id inside may only repeat it.
+            if (descriptor.Id is null)
             {
-                if (!toolNames.TryAdd(tool.Name, name))
-                {
-                    throw new InvalidOperationException($"Provider catalog '{name}': tools[{tool.Name}].name is already defined in '{toolNames[tool.Name]}'.");
-                }
+                descriptor = descriptor with { Id = definition.Id };
+            }
+            else if (descriptor.Id != definition.Id)
+            {
+                throw new InvalidOperationException($"{where}: id must be '{definition.Id}' (as in the setting's name) or left out, not '{Truncate(descriptor.Id)}'.");
             }
 
-            descriptors.Add(descriptor);
+            Add(definition.SettingName, where, descriptor);
         }
 
         return new ProviderCatalog(descriptors);
@@ -91,47 +136,47 @@ public sealed partial class ProviderCatalog
         }
     }
 
-    private static void Validate(string file, ProviderDescriptor p)
+    private static void Validate(string where, ProviderDescriptor p)
     {
-        Require(file, "id", p.Id is not null && IdPattern().IsMatch(p.Id), "must be lowercase letters, digits, '-' or '_' (1-32)");
-        Require(file, "displayName", !string.IsNullOrWhiteSpace(p.DisplayName), "is required");
-        Require(file, "auth", p.Auth is not null, "is required");
-        Require(file, "api", p.Api is not null, "is required");
-        Require(file, "api.baseUrl", p.Api!.BaseUrl is { IsAbsoluteUri: true } u && (u.Scheme == Uri.UriSchemeHttps || u.IsLoopback), "must be an absolute https URL");
-        Require(file, "api.authHeader", p.Api.AuthHeader is { } h && !string.IsNullOrWhiteSpace(h.Name) && h.Value?.Contains(AuthHeaderTemplate.TokenPlaceholder, StringComparison.Ordinal) == true, "needs a name and a value containing {token}");
-        Require(file, "api.timeoutSeconds", p.Api.TimeoutSeconds is > 0 and <= 300, "must be 1..300");
-        Require(file, "api.maxResponseBytes", p.Api.MaxResponseBytes is > 0, "must be positive");
+        Require(where, "id", p.Id is not null && IdPattern().IsMatch(p.Id), "must be lowercase letters, digits, '-' or '_' (1-32)");
+        Require(where, "displayName", !string.IsNullOrWhiteSpace(p.DisplayName), "is required");
+        Require(where, "auth", p.Auth is not null, "is required");
+        Require(where, "api", p.Api is not null, "is required");
+        Require(where, "api.baseUrl", p.Api!.BaseUrl is { IsAbsoluteUri: true } u && (u.Scheme == Uri.UriSchemeHttps || u.IsLoopback), "must be an absolute https URL");
+        Require(where, "api.authHeader", p.Api.AuthHeader is { } h && !string.IsNullOrWhiteSpace(h.Name) && h.Value?.Contains(AuthHeaderTemplate.TokenPlaceholder, StringComparison.Ordinal) == true, "needs a name and a value containing {token}");
+        Require(where, "api.timeoutSeconds", p.Api.TimeoutSeconds is > 0 and <= 300, "must be 1..300");
+        Require(where, "api.maxResponseBytes", p.Api.MaxResponseBytes is > 0, "must be positive");
         if (p.Auth!.Identity is { } identity)
         {
-            Require(file, "auth.identity.method", identity.Method is "GET" or "POST", "must be GET or POST");
-            Require(file, "auth.identity.path", identity.Path?.StartsWith('/') == true, "must start with '/'");
+            Require(where, "auth.identity.method", identity.Method is "GET" or "POST", "must be GET or POST");
+            Require(where, "auth.identity.path", identity.Path?.StartsWith('/') == true, "must start with '/'");
         }
 
-        Require(file, "auth.oauth", p.Auth.Type != Connections.AuthType.OAuth2 || p.Auth.OAuth is not null, "is required when auth.type is oauth2");
+        Require(where, "auth.oauth", p.Auth.Type != Connections.AuthType.OAuth2 || p.Auth.OAuth is not null, "is required when auth.type is oauth2");
         if (p.Auth.OAuth is { } oauth)
         {
-            ValidateOAuth(file, oauth);
+            ValidateOAuth(where, oauth);
         }
 
-        Require(file, "tools", p.Tools is not null, "is required (may be empty)");
+        Require(where, "tools", p.Tools is not null, "is required (may be empty)");
         for (var i = 0; i < p.Tools!.Count; i++)
         {
-            ValidateTool(file, $"tools[{i}]", p.Tools[i]);
+            ValidateTool(where, $"tools[{i}]", p.Tools[i]);
         }
     }
 
-    private static void ValidateOAuth(string file, OAuthSettings oauth)
+    private static void ValidateOAuth(string where, OAuthSettings oauth)
     {
-        Require(file, "auth.oauth.authorizeUrl", IsEndpoint(oauth.AuthorizeUrl), "must be an absolute https URL or a path under api.baseUrl");
-        Require(file, "auth.oauth.tokenUrl", IsEndpoint(oauth.TokenUrl), "must be an absolute https URL or a path under api.baseUrl");
-        Require(file, "auth.oauth.clientAuth", oauth.ClientAuth is OAuthSettings.ClientSecretBasic or OAuthSettings.ClientSecretPost, "must be client_secret_basic or client_secret_post");
-        Require(file, "auth.oauth.tokenRequestFormat", oauth.TokenRequestFormat is OAuthSettings.FormFormat or OAuthSettings.JsonFormat, "must be form or json");
-        Require(file, "auth.oauth.refreshMarginSeconds", oauth.RefreshMarginSeconds is >= 0 and <= 86400, "must be 0..86400");
-        Require(file, "auth.oauth.refreshTokenIdleDays", oauth.RefreshTokenIdleDays is null or > 0, "must be positive");
+        Require(where, "auth.oauth.authorizeUrl", IsEndpoint(oauth.AuthorizeUrl), "must be an absolute https URL or a path under api.baseUrl");
+        Require(where, "auth.oauth.tokenUrl", IsEndpoint(oauth.TokenUrl), "must be an absolute https URL or a path under api.baseUrl");
+        Require(where, "auth.oauth.clientAuth", oauth.ClientAuth is OAuthSettings.ClientSecretBasic or OAuthSettings.ClientSecretPost, "must be client_secret_basic or client_secret_post");
+        Require(where, "auth.oauth.tokenRequestFormat", oauth.TokenRequestFormat is OAuthSettings.FormFormat or OAuthSettings.JsonFormat, "must be form or json");
+        Require(where, "auth.oauth.refreshMarginSeconds", oauth.RefreshMarginSeconds is >= 0 and <= 86400, "must be 0..86400");
+        Require(where, "auth.oauth.refreshTokenIdleDays", oauth.RefreshTokenIdleDays is null or > 0, "must be positive");
         if (oauth.Revocation is { } revocation)
         {
-            Require(file, "auth.oauth.revocation.url", IsEndpoint(revocation.Url), "must be an absolute https URL or a path under api.baseUrl");
-            Require(file, "auth.oauth.revocation.style", revocation.Style is OAuthRevocation.Rfc7009 or OAuthRevocation.JsonToken or OAuthRevocation.GitHubGrant,
+            Require(where, "auth.oauth.revocation.url", IsEndpoint(revocation.Url), "must be an absolute https URL or a path under api.baseUrl");
+            Require(where, "auth.oauth.revocation.style", revocation.Style is OAuthRevocation.Rfc7009 or OAuthRevocation.JsonToken or OAuthRevocation.GitHubGrant,
                 "must be rfc7009, json_token or github_grant");
         }
     }
@@ -140,28 +185,28 @@ public sealed partial class ProviderCatalog
         url is not null && ((url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal))
             || (Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.IsLoopback)));
 
-    private static void ValidateTool(string file, string at, ToolDescriptor tool)
+    private static void ValidateTool(string where, string at, ToolDescriptor tool)
     {
-        Require(file, $"{at}.name", tool.Name is not null && ToolNamePattern().IsMatch(tool.Name), "must match ^[a-zA-Z0-9_-]{1,64}$");
+        Require(where, $"{at}.name", tool.Name is not null && ToolNamePattern().IsMatch(tool.Name), "must match ^[a-zA-Z0-9_-]{1,64}$");
         at = $"tools[{tool.Name}]";
-        Require(file, $"{at}.description", !string.IsNullOrWhiteSpace(tool.Description), "is required");
-        Require(file, $"{at}.inputSchema", tool.InputSchema.ValueKind == JsonValueKind.Object
+        Require(where, $"{at}.description", !string.IsNullOrWhiteSpace(tool.Description), "is required");
+        Require(where, $"{at}.inputSchema", tool.InputSchema.ValueKind == JsonValueKind.Object
             && tool.InputSchema.TryGetProperty("type", out var type) && type.ValueEquals("object"), "must be a JSON Schema with \"type\": \"object\"");
         foreach (var keyword in ArgumentValidator.UnsupportedKeywords(tool.InputSchema))
         {
-            Require(file, $"{at}.inputSchema.{keyword}", false, "is not a JSON Schema keyword the argument validator enforces (use only: "
+            Require(where, $"{at}.inputSchema.{keyword}", false, "is not a JSON Schema keyword the argument validator enforces (use only: "
                 + string.Join(", ", ArgumentValidator.SupportedKeywords.Order(StringComparer.Ordinal)) + "; or an annotation such as description)");
         }
 
         foreach (var (path, problem) in ArgumentValidator.InvalidKeywords(tool.InputSchema))
         {
-            Require(file, path.Length == 0 ? $"{at}.inputSchema" : $"{at}.inputSchema.{path}", false, problem);
+            Require(where, path.Length == 0 ? $"{at}.inputSchema" : $"{at}.inputSchema.{path}", false, problem);
         }
 
-        Require(file, $"{at}.request", tool.Request is not null, "is required");
-        Require(file, $"{at}.request.method", tool.Request!.Method is "GET" or "POST" or "PATCH" or "PUT" or "DELETE", "must be GET, POST, PATCH, PUT or DELETE");
-        Require(file, $"{at}.request.path", tool.Request.Path?.StartsWith('/') == true && !tool.Request.Path.Contains("..", StringComparison.Ordinal), "must start with '/' and not contain '..'");
-        Require(file, $"{at}.output", tool.Output is null or "json" or "notion_blocks_text", "must be json or notion_blocks_text");
+        Require(where, $"{at}.request", tool.Request is not null, "is required");
+        Require(where, $"{at}.request.method", tool.Request!.Method is "GET" or "POST" or "PATCH" or "PUT" or "DELETE", "must be GET, POST, PATCH, PUT or DELETE");
+        Require(where, $"{at}.request.path", tool.Request.Path?.StartsWith('/') == true && !tool.Request.Path.Contains("..", StringComparison.Ordinal), "must start with '/' and not contain '..'");
+        Require(where, $"{at}.output", tool.Output is null or "json" or "notion_blocks_text", "must be json or notion_blocks_text");
 
         var properties = tool.InputSchema.TryGetProperty("properties", out var props) && props.ValueKind == JsonValueKind.Object
             ? props.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal)
@@ -172,23 +217,23 @@ public sealed partial class ProviderCatalog
         foreach (Match m in PlaceholderPattern().Matches(tool.Request.Path!))
         {
             var name = m.Groups[1].Value;
-            Require(file, $"{at}.request.path", required.Contains(name), $"placeholder {{{name}}} must be a required property of inputSchema");
+            Require(where, $"{at}.request.path", required.Contains(name), $"placeholder {{{name}}} must be a required property of inputSchema");
         }
 
         foreach (var (parameter, template) in tool.Request.Query ?? FrozenDictionary<string, string>.Empty)
         {
             if (PlaceholderPattern().Match(template) is { Success: true } m)
             {
-                Require(file, $"{at}.request.query.{parameter}", properties.Contains(m.Groups[1].Value), $"placeholder {{{m.Groups[1].Value}}} is not a property of inputSchema");
+                Require(where, $"{at}.request.query.{parameter}", properties.Contains(m.Groups[1].Value), $"placeholder {{{m.Groups[1].Value}}} is not a property of inputSchema");
             }
         }
 
         if (tool.Request.Paginate is { } page)
         {
-            Require(file, $"{at}.request.paginate.cursorIn", page.CursorIn is "query" or "body", "must be query or body");
-            Require(file, $"{at}.request.paginate.maxPages", page.MaxPages is > 0 and <= 100, "must be 1..100");
-            Require(file, $"{at}.request.paginate.nextCursorField", !string.IsNullOrWhiteSpace(page.NextCursorField), "is required");
-            Require(file, $"{at}.request.paginate.nextCursorQueryParameter", page.NextCursorQueryParameter is null || page.NextCursorQueryParameter.Length > 0, "must not be empty");
+            Require(where, $"{at}.request.paginate.cursorIn", page.CursorIn is "query" or "body", "must be query or body");
+            Require(where, $"{at}.request.paginate.maxPages", page.MaxPages is > 0 and <= 100, "must be 1..100");
+            Require(where, $"{at}.request.paginate.nextCursorField", !string.IsNullOrWhiteSpace(page.NextCursorField), "is required");
+            Require(where, $"{at}.request.paginate.nextCursorQueryParameter", page.NextCursorQueryParameter is null || page.NextCursorQueryParameter.Length > 0, "must not be empty");
         }
 
         if (tool.Request.ExpandChildren is { } expand)
@@ -205,11 +250,12 @@ public sealed partial class ProviderCatalog
         }
     }
 
-    private static void Require(string file, string field, bool condition, string rule)
+    /// <param name="where">Names the source for the person fixing it: the catalog file or the setting.</param>
+    private static void Require(string where, string field, bool condition, string rule)
     {
         if (!condition)
         {
-            throw new InvalidOperationException($"Provider catalog '{file}': {field} {rule}.");
+            throw new InvalidOperationException($"{where}: {field} {rule}.");
         }
     }
 
@@ -224,6 +270,13 @@ public sealed partial class ProviderCatalog
     [GeneratedRegex(@"\{([A-Za-z0-9_]+)\}")]
     internal static partial Regex PlaceholderPattern();
 }
+
+/// <summary>A catalog entry held by one setting, <c>Providers__{id}__Definition</c>, rather than a file: a deployment whose
+/// code comes from a package (Flex Consumption) has no folder to put a catalog file in, but it has app settings.</summary>
+/// <param name="SettingName">How errors name it, e.g. <c>Providers__acme__Definition</c>.</param>
+/// <param name="Id">The provider id the setting's name gives; the entry's own <c>id</c> must be absent or equal.</param>
+/// <param name="Json">The catalog entry, in the same schema as a catalog file.</param>
+public sealed record ProviderDefinition(string SettingName, string Id, string Json);
 
 /// <summary>A tool together with the provider that owns it.</summary>
 public sealed record ProviderTool(ProviderDescriptor Provider, ToolDescriptor Tool);

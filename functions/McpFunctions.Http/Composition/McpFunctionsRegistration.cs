@@ -192,9 +192,11 @@ public static class McpFunctionsRegistration
         services.AddSingleton<IProviderClient, HttpProviderClient>();
     }
 
-    /// <summary>Embedded catalog files plus any in <c>Providers:CatalogPath</c>, then per-provider overrides from settings.</summary>
+    /// <summary>Embedded catalog files, any in <c>Providers:CatalogPath</c> and any <c>Providers:{id}:Definition</c>
+    /// setting, then per-provider overrides from settings.</summary>
     private static ProviderCatalog LoadCatalog(IConfiguration configuration)
     {
+        var definitions = DefinitionSettings(configuration);
         var files = ProviderCatalog.EmbeddedFiles().ToList();
         if (configuration["Providers:CatalogPath"] is { Length: > 0 } directory)
         {
@@ -204,7 +206,7 @@ public static class McpFunctionsRegistration
         ProviderCatalog loaded;
         try
         {
-            loaded = ProviderCatalog.Load(files, McpJsonContext.Default.ProviderDescriptor);
+            loaded = ProviderCatalog.Load(files, definitions, McpJsonContext.Default.ProviderDescriptor);
         }
         finally
         {
@@ -212,6 +214,30 @@ public static class McpFunctionsRegistration
         }
 
         return new ProviderCatalog(loaded.All.Select(p => ApplyOverrides(p, configuration.GetSection($"Providers:{p.Id}"))));
+    }
+
+    /// <summary>Providers defined wholly by one setting each, <c>Providers__{id}__Definition</c>: the catalog entry as JSON.</summary>
+    private static List<ProviderDefinition> DefinitionSettings(IConfiguration configuration)
+    {
+        var definitions = new List<ProviderDefinition>();
+        foreach (var provider in configuration.GetSection("Providers").GetChildren().OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            var definition = provider.GetSection("Definition");
+            var name = $"Providers__{provider.Key}__Definition";
+            if (definition.GetChildren().Any())
+            {
+                // A JSON settings file (appsettings.json) flattens an object into Definition:id, Definition:auth:...
+                throw new InvalidOperationException(
+                    $"{name} must be one string holding the catalog entry's JSON; in a JSON settings file write it as a string, not as an object.");
+            }
+
+            if (definition.Value is { } json && !string.IsNullOrWhiteSpace(json))
+            {
+                definitions.Add(new ProviderDefinition(name, provider.Key, json));
+            }
+        }
+
+        return definitions;
     }
 
     private static ProviderDescriptor ApplyOverrides(ProviderDescriptor provider, IConfigurationSection settings)

@@ -19,11 +19,14 @@ public enum OAuthClientAuthentication
 }
 
 /// <summary>A confidential client registered at the <see cref="OAuthServer"/> (grants: authorization_code, refresh_token).</summary>
+/// <param name="RotateRefreshTokens">False: its refresh token survives refreshes and refresh responses carry no
+/// <c>refresh_token</c> (RFC 6749 §6 allows it; the client must keep the one it has).</param>
 public sealed record OAuthClient(
     string ClientId,
     string ClientSecret,
     Uri RedirectUri,
-    OAuthClientAuthentication Authentication = OAuthClientAuthentication.ClientSecretBasic)
+    OAuthClientAuthentication Authentication = OAuthClientAuthentication.ClientSecretBasic,
+    bool RotateRefreshTokens = true)
 {
     public string TokenEndpointAuthMethod => Authentication switch
     {
@@ -102,7 +105,7 @@ public sealed record OAuthTokenResponse(HttpStatusCode Status, JsonElement Body)
 /// <summary>A real OAuth 2.0 authorization server on loopback: <c>tools/localstack/oauth-server.mjs</c> (oidc-provider 8)
 /// in a node child process, one per instance.</summary>
 /// <remarks>Authorization code + PKCE (S256, required), refresh tokens for <c>offline_access</c> with rotation
-/// (reuse of a rotated refresh token revokes the whole grant), RFC 7009 revocation, RFC 7662 introspection,
+/// (reuse of a rotated refresh token revokes the whole grant; per client it can be off, see <see cref="OAuthClient"/>), RFC 7009 revocation, RFC 7662 introspection,
 /// opaque access tokens. The login/consent step is driven by <see cref="OAuthBrowser"/>. State lives in the
 /// process: disposing the server forgets every token.</remarks>
 public sealed class OAuthServer : IAsyncDisposable
@@ -425,6 +428,7 @@ public sealed class OAuthServer : IAsyncDisposable
             ["client_secret"] = client.ClientSecret,
             ["redirect_uris"] = new JsonArray(client.RedirectUri.ToString()),
             ["token_endpoint_auth_method"] = client.TokenEndpointAuthMethod,
+            ["rotate_refresh_token"] = client.RotateRefreshTokens,
         }).ToArray());
         var scopes = new JsonArray(options.Scopes.Select(scope => (JsonNode?)scope).ToArray());
 

@@ -189,9 +189,16 @@ public sealed class OAuthFlowTests : IAsyncLifetime
         var body = OAuthRig.Json($$"""{"return_url":"{{OAuthRig.ReturnUrl}}"}""");
 
         using var unknown = await rig.Host.SendAsync(HttpMethod.Post, "/api/mcp/nope/authorize", token, body);
+        using var apiKeyOnly = await rig.Host.SendAsync(HttpMethod.Post, $"/api/mcp/{OAuthRig.ApiKeyProviderId}/authorize", token, body);
         using var anonymous = await rig.Host.SendAsync(HttpMethod.Post, "/api/mcp/generic/authorize", null, body);
 
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("PROVIDER_NOT_FOUND", (await OAuthRig.ReadJsonAsync(unknown)).GetProperty("code").GetString());
+        // docs/errors.md: VALIDATION_ERROR (400), and the detail says how this provider does connect.
+        Assert.Equal(HttpStatusCode.BadRequest, apiKeyOnly.StatusCode);
+        var problem = await OAuthRig.ReadJsonAsync(apiKeyOnly);
+        Assert.Equal("VALIDATION_ERROR", problem.GetProperty("code").GetString());
+        Assert.Contains($"/api/mcp/{OAuthRig.ApiKeyProviderId}/connect", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
     }
 

@@ -149,6 +149,33 @@ public sealed class OAuthServerTests
     }
 
     [Fact]
+    public async Task ClientWithoutRotation_RefreshAnswersNoRefreshToken_AndTheOriginalKeepsWorking()
+    {
+        var steady = new OAuthClient("steady-app", "steady-secret", new Uri("http://127.0.0.1:5997/cb"), RotateRefreshTokens: false);
+        await using var server = await OAuthServer.StartAsync(BasicClient, steady);
+        using var browser = new OAuthBrowser();
+        var first = await AuthorizeAsync(server, browser, steady);
+
+        var second = await server.RefreshAsync(steady, first.RefreshToken!);
+        var third = await server.RefreshAsync(steady, first.RefreshToken!);
+
+        Assert.True(second.IsSuccess, second.ToString());
+        Assert.True(third.IsSuccess, third.ToString());
+        Assert.Null(second.RefreshToken);
+        Assert.Null(third.RefreshToken);
+        Assert.NotEqual(second.AccessToken, third.AccessToken);
+        Assert.True(await server.IsActiveAsync(steady, first.RefreshToken!));
+        var stats = await server.StatsAsync();
+        Assert.Equal(2, stats.RefreshTokenGrants);
+        Assert.Equal(0, stats.RefreshTokensRotated);
+        Assert.Equal(0, stats.RefreshTokenReuses);
+
+        // The other client still rotates.
+        var rotating = await AuthorizeAsync(server, browser, BasicClient);
+        Assert.NotNull((await server.RefreshAsync(BasicClient, rotating.RefreshToken!)).RefreshToken);
+    }
+
+    [Fact]
     public async Task MintedRefreshTokensRefreshOnceWithRotationAndTheirReuseIsDetected()
     {
         await using var server = await OAuthServer.StartAsync(BasicClient, PostClient);

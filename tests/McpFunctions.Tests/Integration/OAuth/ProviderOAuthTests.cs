@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using McpFunctions.Core.Connections;
 using McpFunctions.StandIns.GitHub;
 using McpFunctions.StandIns.Qlik;
@@ -9,11 +10,15 @@ namespace McpFunctions.Tests.Integration.OAuth;
 
 /// <summary>Our OAuth client speaking each catalog provider's dialect, against the Qlik Cloud, GitHub and Notion stand-ins
 /// (their token endpoints answer as documented: Qlik's error bodies, GitHub's errors inside HTTP 200 and rotating
-/// 8-hour tokens, Notion's JSON body with Basic auth and no expires_in): connect through the browser path, refresh
+/// 8-hour tokens, Notion's JSON body with Basic auth and no expires_in): connect through the browser path (keeping the
+/// provider's metadata: Notion's workspace, Qlik's tenant, GitHub's login), refresh
 /// after the provider drops the access token, revoke on disconnect, and needs_reauth when the grant is revoked.</summary>
 public sealed class ProviderOAuthTests
 {
     private const string ReturnUrl = "https://chat.example/connected";
+
+    /// <summary>An expected metadata value that is an id the stand-in made up.</summary>
+    private const string AnyId = "<any id>";
 
     [Fact]
     public async Task Qlik_ConnectRefreshRevokeAndReauth()
@@ -33,7 +38,9 @@ public sealed class ProviderOAuthTests
                 (id, secret, callback) => qlik.AddClient(id, secret, callback),
                 qlik.ExpireAllAccessTokens,
                 () => qlik.RevokeGrant(user),
-                () => (qlik.RefreshGrants, qlik.ReusedRefreshTokens, qlik.Revocations)));
+                () => (qlik.RefreshGrants, qlik.ReusedRefreshTokens, qlik.Revocations),
+                // From the identity call (GET /api/v1/users/me) made with the new token.
+                new Dictionary<string, string> { ["tenant_id"] = qlik.TenantId, ["user_id"] = user, ["user_name"] = "Ana", ["email"] = "ana@example.com" }));
     }
 
     [Fact]
@@ -54,7 +61,9 @@ public sealed class ProviderOAuthTests
                 (id, secret, callback) => github.AddClient(id, secret, callback),
                 github.ExpireAllAccessTokens,
                 () => github.RevokeGrant(user),
-                () => (github.RefreshGrants, github.ReusedRefreshTokens, github.Revocations)));
+                () => (github.RefreshGrants, github.ReusedRefreshTokens, github.Revocations),
+                // From the identity call (GET /user) made with the new token.
+                new Dictionary<string, string> { ["login"] = "octo", ["user_id"] = user.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
     }
 
     [Fact]
@@ -75,7 +84,9 @@ public sealed class ProviderOAuthTests
                 (id, secret, callback) => notion.AddOAuthClient(id, secret, "Acme Assistant", callback),
                 notion.ExpireAllAccessTokens,
                 () => notion.RevokeGrant(user),
-                () => (notion.RefreshGrants, notion.ReusedRefreshTokens, notion.Revocations)),
+                () => (notion.RefreshGrants, notion.ReusedRefreshTokens, notion.Revocations),
+                // workspace_name and bot_id also come from the identity call; workspace_id only from the token response.
+                new Dictionary<string, string> { ["workspace_name"] = "Acme HQ", ["workspace_id"] = AnyId, ["bot_id"] = AnyId }),
             notion);
     }
 
@@ -103,7 +114,17 @@ public sealed class ProviderOAuthTests
         var userId = "u-" + Guid.NewGuid().ToString("N")[..8];
         var token = TestTokens.For(userId, "acme");
 
-        await ConnectAsync(host, dialect.Provider, token);
+        var completed = await ConnectAsync(host, dialect.Provider, token);
+        using (var connected = await host.SendAsync(HttpMethod.Get, $"/api/mcp/{dialect.Provider}/status", token))
+        using (var list = await host.SendAsync(HttpMethod.Get, "/api/mcp/connections", token))
+        {
+            var listed = Assert.Single((await OAuthRig.ReadJsonAsync(list)).GetProperty("connections").EnumerateArray());
+            foreach (var shown in new[] { completed, await OAuthRig.ReadJsonAsync(connected), listed })
+            {
+                AssertMetadata(dialect.Metadata, shown.GetProperty("metadata"));
+            }
+        }
+
         var first = await McpRpc.ToolAsync(host, token, dialect.Tool);
         Assert.False(McpRpc.IsError(first), McpRpc.Text(first));
 
@@ -136,7 +157,24 @@ public sealed class ProviderOAuthTests
         Assert.Equal(0, dialect.Counters().Reused);
     }
 
-    private static async Task ConnectAsync(TestHost host, string provider, string token)
+    /// <summary>Every expected entry is there with its value (<see cref="AnyId"/>: any Notion-style UUID).</summary>
+    private static void AssertMetadata(IReadOnlyDictionary<string, string> expected, JsonElement metadata)
+    {
+        foreach (var (name, value) in expected)
+        {
+            Assert.True(metadata.TryGetProperty(name, out var actual), $"metadata has no {name}: {metadata.GetRawText()}");
+            if (value == AnyId)
+            {
+                Assert.True(Guid.TryParse(actual.GetString(), out _), $"metadata {name} is not an id: {metadata.GetRawText()}");
+            }
+            else
+            {
+                Assert.Equal(value, actual.GetString());
+            }
+        }
+    }
+
+    private static async Task<JsonElement> ConnectAsync(TestHost host, string provider, string token)
     {
         using var authorize = await host.SendAsync(HttpMethod.Post, $"/api/mcp/{provider}/authorize", token, OAuthRig.Json($$"""{"return_url":"{{ReturnUrl}}"}"""));
         Assert.Equal(HttpStatusCode.OK, authorize.StatusCode);
@@ -150,6 +188,7 @@ public sealed class ProviderOAuthTests
         Assert.True(outcome["status"] == "connected", landing.Headers.Location!.ToString());
         using var complete = await host.SendAsync(HttpMethod.Post, $"/api/mcp/{provider}/complete", token, OAuthRig.Json($$"""{"code":"{{outcome["completion"]}}"}"""));
         Assert.Equal(HttpStatusCode.OK, complete.StatusCode);
+        return await OAuthRig.ReadJsonAsync(complete);
     }
 
     private sealed record Dialect(
@@ -162,5 +201,6 @@ public sealed class ProviderOAuthTests
         Action<string, string, Uri> AddClient,
         Action ExpireAccessTokens,
         Action RevokeGrant,
-        Func<(int Refreshes, int Reused, int Revocations)> Counters);
+        Func<(int Refreshes, int Reused, int Revocations)> Counters,
+        IReadOnlyDictionary<string, string> Metadata);
 }

@@ -1,6 +1,9 @@
+using McpFunctions.Core.OAuth;
+using McpFunctions.Core.Providers;
 using McpFunctions.LocalHost;
 using McpFunctions.Tests.Fixtures;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace McpFunctions.Tests.Integration.Startup;
 
@@ -87,18 +90,90 @@ public sealed class StartupConfigurationTests
         Assert.DoesNotContain("client-secret-value", error.Message, StringComparison.Ordinal);
     }
 
+    private const string AcmeDefinition =
+        """{"displayName":"Acme","auth":{"type":"oauth2","oauth":{"authorizeUrl":"https://acme.example/authorize","tokenUrl":"https://acme.example/token"}},"api":{"baseUrl":"https://api.acme.example","authHeader":{"name":"Authorization","value":"Bearer {token}"}},"tools":[{"name":"acme_whoami","description":"Who.","inputSchema":{"type":"object"},"request":{"method":"GET","path":"/me"}}]}""";
+
+    [Theory]
+    [InlineData("""{"auth":{"type":"oauth2","oauth":{"authorizeUrl":"https://acme.example/authorize","tokenUrl":"https://acme.example/token"}},"api":{"baseUrl":"https://api.acme.example","authHeader":{"name":"Authorization","value":"Bearer {token}"}},"tools":[]}""", "displayName is required")]
+    [InlineData("""{"displayName":"Acme","auth":{"type":"oauth2","oauth":{"authorizeUrl":"https://acme.example/authorize","tokenUrl":"http://acme.example/token"}},"api":{"baseUrl":"https://api.acme.example","authHeader":{"name":"Authorization","value":"Bearer {token}"}},"tools":[]}""", "auth.oauth.tokenUrl must be an absolute https URL")]
+    [InlineData("""{"id":"other","displayName":"Acme","auth":{"type":"api_key"},"api":{"baseUrl":"https://api.acme.example","authHeader":{"name":"Authorization","value":"Bearer {token}"}},"tools":[]}""", "id must be 'acme'")]
+    [InlineData("""{"displayName":"Acme",""", "invalid JSON")]
+    [InlineData("null", "not a catalog entry")]
+    public void BrokenDefinitionSetting_FailsNamingSettingAndField(string definition, string expected)
+    {
+        var settings = ValidSettings();
+        settings["Providers:acme:Definition"] = definition;
+
+        var error = Assert.Throws<InvalidOperationException>(() => Create("Production", settings));
+
+        Assert.Contains("Providers__acme__Definition", error.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DefinitionSettingWrittenAsAnObject_FailsSayingItMustBeAString()
+    {
+        // What appsettings.json makes of "Definition": { "displayName": ... } instead of a string.
+        var settings = ValidSettings();
+        settings["Providers:acme:Definition:displayName"] = "Acme";
+
+        var error = Assert.Throws<InvalidOperationException>(() => Create("Production", settings));
+
+        Assert.Contains("Providers__acme__Definition must be one string", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DefinitionSettingForAnEmbeddedProvider_FailsNamingBoth()
+    {
+        var settings = ValidSettings();
+        settings["Providers:notion:Definition"] = AcmeDefinition.Replace("acme_whoami", "notion_whoami", StringComparison.Ordinal);
+
+        var error = Assert.Throws<InvalidOperationException>(() => Create("Production", settings));
+
+        Assert.Contains("Providers__notion__Definition", error.Message, StringComparison.Ordinal);
+        Assert.Contains("id 'notion' is already defined in", error.Message, StringComparison.Ordinal);
+        Assert.Contains("notion.json", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DefinitionSetting_WithoutId_DefinesTheProviderNamedBySetting_WithItsClient()
+    {
+        var settings = ValidSettings();
+        settings["Providers:acme:Definition"] = AcmeDefinition;
+        settings["Providers:acme:ClientId"] = "client";
+        settings["Providers:acme:ClientSecret"] = "client-secret-value";
+        settings["OAuth:CallbackUrl"] = "https://api.example/api/oauth/callback";
+        settings["OAuth:ReturnUrlAllowlist:0"] = "https://chat.example/";
+
+        await using var app = Create("Production", settings);
+
+        var oauth = app.Services.GetRequiredService<OAuthProviders>().Get("acme");
+        Assert.Equal("Acme", oauth.Descriptor.DisplayName);
+        Assert.Equal(new Uri("https://acme.example/token"), oauth.TokenEndpoint);
+        Assert.Equal("client", oauth.Client.ClientId);
+        Assert.Equal("acme", app.Services.GetRequiredService<ProviderCatalog>().ToolsByName["acme_whoami"].Provider.Id);
+    }
+
     private static Microsoft.AspNetCore.Builder.WebApplication Create(string environment, Dictionary<string, string?> settings) =>
         LocalHostApp.Create(["--environment", environment], b => b.Configuration.AddInMemoryCollection(settings));
 }
 
-/// <summary>A temporary folder holding one catalog file, for <c>Providers:CatalogPath</c>.</summary>
+/// <summary>A temporary folder holding catalog files, for <c>Providers:CatalogPath</c>.</summary>
 public sealed class TempCatalog : IDisposable
 {
     public TempCatalog(string json, string fileName = "broken.json")
+        : this((fileName, json))
+    {
+    }
+
+    public TempCatalog(params (string FileName, string Json)[] files)
     {
         Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "catalog-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path);
-        File.WriteAllText(System.IO.Path.Combine(Path, fileName), json);
+        foreach (var (fileName, json) in files)
+        {
+            File.WriteAllText(System.IO.Path.Combine(Path, fileName), json);
+        }
     }
 
     public string Path { get; }
