@@ -225,6 +225,7 @@ public sealed class TokenRefresher(
             RefreshFailureCount = 0,
             NextRefreshAttemptAt = null,
             LastRefreshError = null,
+            RefreshDeferrals = 0,
             RefreshLease = null,
         });
         if (stored is null)
