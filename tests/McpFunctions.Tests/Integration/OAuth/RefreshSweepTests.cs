@@ -80,5 +80,95 @@ public sealed class RefreshSweepTests
         Assert.Equal(1, next.Queries);
     }
 
+    [Fact]
+    public async Task Sweep_TwoHostsSweepTheSameDueConnectionsAtOnce_EachRefreshedExactlyOnce()
+    {
+        const int Due = 6;
+        await using var rig = await OAuthRig.StartAsync();
+        // A second LocalHost of the same deployment (same database, same key) with its own service graph: its own Cosmos
+        // client, cache and refresher, so nothing but the lease on the documents keeps the two sweeps apart.
+        await using var other = await TestHost.StartAsync(s =>
+        {
+            foreach (var (name, value) in rig.Settings)
+            {
+                s[name] = value;
+            }
+
+            s["COSMOS:databaseName"] = rig.Host.DatabaseName;
+            s["MCP_ENCRYPTION_KEY"] = rig.Host.EncryptionKey;
+        });
+        var store = rig.Host.Services.GetStore();
+        var keys = new List<ConnectionKey>();
+        for (var i = 0; i < Due; i++)
+        {
+            var user = NewUser();
+            await rig.ConnectAsync(TestTokens.For(user, Tenant));
+            var key = new ConnectionKey(Tenant, user, OAuthRig.ProviderId, ConnectionKey.DefaultAccount);
+            await store.UpdateAsync(key, c => c with { RefreshAfter = DateTimeOffset.UtcNow.AddMinutes(-1) }, CancellationToken.None);
+            keys.Add(key);
+        }
+
+        var before = await Task.WhenAll(keys.Select(k => rig.StoredAsync(Tenant, k.UserId)));
+        await rig.Server.ResetStatsAsync();
+
+        // Neither sweep writes (a lease is its first write) before both have read the same due connections: every
+        // connection is then claimed by both, and only the ETag on the lease write can decide between them.
+        var firstQueries = new[] { NewSignal(), NewSignal() };
+        var bothQueried = Task.WhenAll(firstQueries.Select(q => q.Task)).WaitAsync(TimeSpan.FromSeconds(30));
+        var (leaseAttempts, writes) = (0, 0);
+        RefreshSweep SweepOn(TestHost host, TaskCompletionSource queried)
+        {
+            var gated = new ObservedStore(host.Services.GetStore())
+            {
+                AfterQueryDue = _ =>
+                {
+                    queried.TrySetResult();
+                    return Task.CompletedTask;
+                },
+                BeforeReplace = async connection =>
+                {
+                    await bothQueried;
+                    if (connection.RefreshLease is not null)
+                    {
+                        Interlocked.Increment(ref leaseAttempts);
+                    }
+                },
+                AfterReplace = _ =>
+                {
+                    Interlocked.Increment(ref writes);
+                    return Task.CompletedTask;
+                },
+            };
+            var refresher = ActivatorUtilities.CreateInstance<TokenRefresher>(host.Services, gated);
+            return ActivatorUtilities.CreateInstance<RefreshSweep>(host.Services, gated, refresher);
+        }
+
+        var sweeps = new[] { SweepOn(rig.Host, firstQueries[0]), SweepOn(other, firstQueries[1]) };
+
+        var reports = await Task.WhenAll(sweeps.Select(sweep => sweep.SweepAsync(CancellationToken.None)));
+
+        var stats = await rig.Server.StatsAsync();
+        Assert.Equal(Due, stats.RefreshTokenGrants);
+        Assert.Equal(0, stats.RefreshTokenReuses);
+        Assert.Equal(0, stats.GrantErrors);
+        Assert.All(reports, r => Assert.Equal(Due, r.Due));
+        Assert.All(reports, r => Assert.Equal(Due, r.Refreshed + r.NotNeeded));
+        Assert.Equal(Due, reports.Sum(r => r.Refreshed));
+        Assert.Equal(0, reports.Sum(r => r.Deferred));
+        // Each connection: two lease writes on the ETag both sweeps read, one lost; the winner's lease and result stored.
+        Assert.Equal(2 * Due, leaseAttempts);
+        Assert.Equal(2 * Due, writes);
+        var after = await Task.WhenAll(keys.Select(k => rig.StoredAsync(Tenant, k.UserId)));
+        for (var i = 0; i < Due; i++)
+        {
+            Assert.NotEqual(before[i].Credential.RefreshToken, after[i].Credential.RefreshToken);
+            Assert.True(await rig.Server.IsActiveAsync(rig.Client, after[i].Credential.RefreshToken!));
+            Assert.Null(after[i].Connection.RefreshLease);
+            Assert.True(after[i].Connection.RefreshAfter > DateTimeOffset.UtcNow);
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private static string NewUser() => "user-" + Guid.NewGuid().ToString("N")[..12];
 }
