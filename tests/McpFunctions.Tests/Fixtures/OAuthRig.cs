@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -41,14 +42,15 @@ public sealed class OAuthRig : IAsyncDisposable
 
     public OAuthBrowser Browser { get; } = new();
 
+    /// <param name="refreshTokenIdleDays">The catalog's <c>auth.oauth.refreshTokenIdleDays</c>; none when null.</param>
     public static async Task<OAuthRig> StartAsync(
-        OAuthServerOptions? options = null, Action<IDictionary<string, string?>>? configure = null, int refreshMarginSeconds = 0)
+        OAuthServerOptions? options = null, Action<IDictionary<string, string?>>? configure = null, int refreshMarginSeconds = 0, int? refreshTokenIdleDays = null)
     {
         var port = FreePort();
         var callback = new Uri($"http://127.0.0.1:{port}/api/oauth/callback");
         var client = new OAuthClient("mcpfunctions-" + Guid.NewGuid().ToString("N")[..8], "secret-" + Guid.NewGuid().ToString("N"), callback);
         var server = await OAuthServer.StartAsync(options ?? new OAuthServerOptions(), client);
-        var catalog = new TempCatalog(CatalogJson(server, refreshMarginSeconds), "generic.json");
+        var catalog = new TempCatalog(CatalogJson(server, refreshMarginSeconds, refreshTokenIdleDays), "generic.json");
         var settings = new Dictionary<string, string?>
         {
             ["Providers:CatalogPath"] = catalog.Path,
@@ -133,7 +135,7 @@ public sealed class OAuthRig : IAsyncDisposable
         return port;
     }
 
-    private static string CatalogJson(OAuthServer server, int refreshMarginSeconds) => $$"""
+    private static string CatalogJson(OAuthServer server, int refreshMarginSeconds, int? refreshTokenIdleDays) => $$"""
         {
           "id": "{{ProviderId}}",
           "displayName": "Generic OAuth",
@@ -145,7 +147,8 @@ public sealed class OAuthRig : IAsyncDisposable
               "revocation": { "url": "{{server.RevocationEndpoint}}", "style": "rfc7009" },
               "clientAuth": "client_secret_basic",
               "scopes": ["openid", "offline_access", "read"],
-              "refreshMarginSeconds": {{refreshMarginSeconds}}
+              "refreshMarginSeconds": {{refreshMarginSeconds}},
+              "refreshTokenIdleDays": {{(refreshTokenIdleDays is { } idle ? idle.ToString(CultureInfo.InvariantCulture) : "null")}}
             }
           },
           "api": { "baseUrl": "{{server.Issuer}}", "authHeader": { "name": "Authorization", "value": "Bearer {token}" } },

@@ -7,7 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace McpFunctions.Tests.Integration.OAuth;
 
 /// <summary>The refresh sweep against the real authorization server (rotating refresh tokens, reuse revokes the grant):
-/// connections it cannot refresh do not block the others.</summary>
+/// connections it cannot refresh do not block the others; two hosts sweeping at once refresh each connection once; a
+/// refresh token that would lapse makes a connection due even while its access token lasts.</summary>
 public sealed class RefreshSweepTests
 {
     private const string Tenant = "acme";
@@ -166,6 +167,64 @@ public sealed class RefreshSweepTests
             Assert.Null(after[i].Connection.RefreshLease);
             Assert.True(after[i].Connection.RefreshAfter > DateTimeOffset.UtcNow);
         }
+    }
+
+    [Fact]
+    public async Task Connect_LongLivedAccessTokenAndRefreshTokenIdleLimit_DueHalfWayThroughTheLimitAndSwept()
+    {
+        await using var rig = await OAuthRig.StartAsync(new OAuthServerOptions { AccessTokenLifetime = TimeSpan.FromDays(30) }, refreshTokenIdleDays: 2);
+
+        // The catalog says an unused refresh token lapses after 2 days: due after 1, though the access token lasts 30.
+        await ConnectThenSweepWhenDueAsync(rig, c => c.LastRefreshedAt!.Value.AddDays(1));
+    }
+
+    [Fact]
+    public async Task Connect_LongLivedAccessTokenAndExpiringRefreshToken_DueADayBeforeTheLapseAndSwept()
+    {
+        await using var rig = await OAuthRig.StartAsync(new OAuthServerOptions
+        {
+            AccessTokenLifetime = TimeSpan.FromDays(30),
+            RefreshTokenLifetime = TimeSpan.FromDays(3),
+            ReportRefreshTokenExpiry = true,
+        });
+
+        // The token response says the refresh token lapses in 3 days (GitHub's refresh_token_expires_in): due after 2.
+        await ConnectThenSweepWhenDueAsync(rig, c =>
+        {
+            Assert.Equal(c.LastRefreshedAt!.Value.AddDays(3), c.RefreshTokenExpiresAt);
+            return c.RefreshTokenExpiresAt!.Value.AddDays(-1);
+        });
+    }
+
+    /// <summary>Connects through the real flow and checks the stored refreshAfter; then sweeps on a clock set just before it
+    /// (nothing due) and just after it (refreshed once, due again by the same rule).</summary>
+    private static async Task ConnectThenSweepWhenDueAsync(OAuthRig rig, Func<Connection, DateTimeOffset> expectedDue)
+    {
+        var user = NewUser();
+        await rig.ConnectAsync(TestTokens.For(user, Tenant));
+        var (connected, credential) = await rig.StoredAsync(Tenant, user);
+        Assert.Equal(expectedDue(connected), connected.RefreshAfter);
+        Assert.True(connected.RefreshAfter < connected.ExpiresAt - TimeSpan.FromDays(20), $"refreshAfter {connected.RefreshAfter:o}, expiresAt {connected.ExpiresAt:o}");
+        await rig.Server.ResetStatsAsync();
+
+        var early = await SweepAt(rig.Host, connected.RefreshAfter!.Value.AddMinutes(-1)).SweepAsync(CancellationToken.None);
+        Assert.Equal(0, early.Due);
+
+        var due = await SweepAt(rig.Host, connected.RefreshAfter!.Value.AddMinutes(1)).SweepAsync(CancellationToken.None);
+        Assert.Equal(1, due.Refreshed);
+        Assert.Equal(1, (await rig.Server.StatsAsync()).RefreshTokenGrants);
+        var (refreshed, rotated) = await rig.StoredAsync(Tenant, user);
+        Assert.NotEqual(credential.RefreshToken, rotated.RefreshToken);
+        Assert.Equal(connected.RefreshAfter!.Value.AddMinutes(1), refreshed.LastRefreshedAt);
+        Assert.Equal(expectedDue(refreshed), refreshed.RefreshAfter);
+    }
+
+    /// <summary>A sweep of <paramref name="host"/>'s deployment whose clock (its own and its refresher's) reads <paramref name="now"/>.</summary>
+    private static RefreshSweep SweepAt(TestHost host, DateTimeOffset now)
+    {
+        var clock = new ManualTimeProvider(now);
+        var refresher = ActivatorUtilities.CreateInstance<TokenRefresher>(host.Services, clock);
+        return ActivatorUtilities.CreateInstance<RefreshSweep>(host.Services, refresher, clock);
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
