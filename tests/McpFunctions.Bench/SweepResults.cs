@@ -91,8 +91,8 @@ public sealed class SweepResults
         Line(md, $"| --- |{string.Concat(Busy.Select(_ => " ---: |"))}");
         Row(md, "wall time", b => $"**{b.Run.Window.Wall.TotalSeconds:0.00} s**");
         Row(md, "refreshes per second", b => $"**{b.Run.Report.Refreshed / b.Run.Window.Wall.TotalSeconds:0}**");
-        Row(md, "due / refreshed / not needed / unavailable / needs reauth / skipped (SweepReport)", b =>
-            $"{b.Run.Report.Due} / {b.Run.Report.Refreshed} / {b.Run.Report.NotNeeded} / {b.Run.Report.Unavailable} / {b.Run.Report.NeedsReauth} / {b.Run.Report.Skipped}");
+        Row(md, "due / refreshed / not needed / unavailable / needs reauth / skipped / deferred (SweepReport)", b =>
+            $"{b.Run.Report.Due} / {b.Run.Report.Refreshed} / {b.Run.Report.NotNeeded} / {b.Run.Report.Unavailable} / {b.Run.Report.NeedsReauth} / {b.Run.Report.Skipped} / {b.Run.Report.Deferred}");
         Row(md, "queries (documents returned); RU as reported by the SDK", b => $"{b.Run.Report.Queries} ({b.Run.Store.QueryItems}); {b.Run.Report.RequestCharge:0.##} RU");
         Row(md, "store calls besides queries: point reads / writes (lost on ETag)", b =>
             $"{b.Run.Store.PointReads} / {b.Run.Store.Writes} ({b.Run.Store.LostWrites}) = {PerRefresh(b, b.Run.Store.PointReads + b.Run.Store.Writes):0.0} per refresh");

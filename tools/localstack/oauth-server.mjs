@@ -23,7 +23,9 @@
 //     "accessTokenTtl": 60,            // seconds (opaque access tokens)
 //     "refreshTokenTtl": 1209600,      // seconds
 //     "authorizationCodeTtl": 60,      // seconds
-//     "enforceClientAuthMethod": true  // see below
+//     "enforceClientAuthMethod": true, // see below
+//     "refreshTokenExpiresIn": false   // true: token responses say when the refresh token lapses, as
+//                                      // GitHub does (`refresh_token_expires_in`, seconds)
 //   }
 //
 // Behaviour worth knowing:
@@ -109,6 +111,7 @@ const accessTokenTtl = positiveSeconds("accessTokenTtl", 60);
 const refreshTokenTtl = positiveSeconds("refreshTokenTtl", 14 * 24 * 60 * 60);
 const authorizationCodeTtl = positiveSeconds("authorizationCodeTtl", 60);
 const enforceClientAuthMethod = config.enforceClientAuthMethod ?? true;
+const reportRefreshTokenExpiry = config.refreshTokenExpiresIn ?? false;
 const scopes = [...new Set(["openid", "offline_access", ...(config.scopes ?? ["read", "write"])])];
 const knownScopes = new Set(scopes);
 // Read by this launcher, not oidc-provider (which rejects unknown client metadata).
@@ -376,6 +379,17 @@ provider.use(async (ctx, next) => {
     delete ctx.body.refresh_token;
   }
 });
+
+// refreshTokenExpiresIn: oidc-provider does not say when a refresh token lapses; GitHub does, and we
+// plan refreshes by it. Every refresh token issued here lives refreshTokenTtl (rotation included).
+if (reportRefreshTokenExpiry) {
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.oidc?.route === "token" && ctx.status === 200 && ctx.body?.refresh_token) {
+      ctx.body.refresh_token_expires_in = ctx.oidc.entities.RefreshToken?.remainingTTL ?? refreshTokenTtl;
+    }
+  });
+}
 
 // enforceClientAuthMethod: the provider compares the secret for both methods alike; before it
 // does, check the method the raw request used (an Authorization: Basic header or not) against

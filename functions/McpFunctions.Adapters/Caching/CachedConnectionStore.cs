@@ -13,6 +13,9 @@ namespace McpFunctions.Adapters.Caching;
 /// Every write through this store evicts the entry here and publishes the key on a Redis channel so
 /// other instances evict it too; if Redis is down, entries still expire after the TTL. A stale entry
 /// can never cause a lost update: every write is conditional on the ETag, and a failed write evicts.
+/// A read that was in flight during an eviction does not put what it read into the cache: every eviction bumps
+/// the key's generation, and a read stores its result only if the generation it started with is still current.
+/// Otherwise it could bring back a credential just disconnected or replaced, for as long as the entry lives.
 /// </remarks>
 public sealed class CachedConnectionStore : IConnectionStore, IDisposable
 {
@@ -25,6 +28,10 @@ public sealed class CachedConnectionStore : IConnectionStore, IDisposable
     private readonly TimeSpan ttl;
     private readonly int maxEntries;
     private readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
+
+    /// <summary>Keys with reads in flight; guarded by <see cref="gate"/>, which also orders every change to <see cref="entries"/>.</summary>
+    private readonly Dictionary<string, ReadsInFlight> reads = new(StringComparer.Ordinal);
+    private readonly Lock gate = new();
     private readonly Lazy<Task> subscription;
 
     public CachedConnectionStore(
@@ -58,23 +65,22 @@ public sealed class CachedConnectionStore : IConnectionStore, IDisposable
             return entry.Value;
         }
 
-        var stored = await inner.ReadAsync(key, cancellationToken);
-        if (stored is not null)
+        var ticket = BeginRead(cacheKey);
+        StoredConnection? stored = null;
+        try
         {
-            if (entries.Count >= maxEntries)
-            {
-                entries.Clear();
-            }
-
-            entries[cacheKey] = new Entry(stored, now + ttl);
+            stored = await inner.ReadAsync(key, cancellationToken);
+            return stored;
         }
-
-        return stored;
+        finally
+        {
+            EndRead(cacheKey, ticket, stored is null ? null : new Entry(stored, now + ttl));
+        }
     }
 
     public async Task<StoredConnection?> ReadLatestAsync(ConnectionKey key, CancellationToken cancellationToken)
     {
-        entries.TryRemove(CacheKey(key), out _);
+        Evict(CacheKey(key));
         return await inner.ReadLatestAsync(key, cancellationToken);
     }
 
@@ -110,8 +116,59 @@ public sealed class CachedConnectionStore : IConnectionStore, IDisposable
         finally
         {
             var cacheKey = CacheKey(key);
-            entries.TryRemove(cacheKey, out _);
+            Evict(cacheKey);
             await PublishAsync(cacheKey);
+        }
+    }
+
+    private Ticket BeginRead(string cacheKey)
+    {
+        lock (gate)
+        {
+            if (!reads.TryGetValue(cacheKey, out var inFlight))
+            {
+                inFlight = new ReadsInFlight();
+                reads[cacheKey] = inFlight;
+            }
+
+            inFlight.Readers++;
+            return new Ticket(inFlight, inFlight.Generation);
+        }
+    }
+
+    /// <summary>Caches what the read found, unless the key was evicted since the read began (then it may be older than the eviction).</summary>
+    private void EndRead(string cacheKey, Ticket ticket, Entry? entry)
+    {
+        lock (gate)
+        {
+            if (entry is not null && ticket.InFlight.Generation == ticket.Generation)
+            {
+                if (entries.Count >= maxEntries)
+                {
+                    entries.Clear();
+                }
+
+                entries[cacheKey] = entry;
+            }
+
+            if (--ticket.InFlight.Readers == 0)
+            {
+                reads.Remove(cacheKey);
+            }
+        }
+    }
+
+    /// <summary>Drops the entry and invalidates every read of the key in flight.</summary>
+    private void Evict(string cacheKey)
+    {
+        lock (gate)
+        {
+            if (reads.TryGetValue(cacheKey, out var inFlight))
+            {
+                inFlight.Generation++;
+            }
+
+            entries.TryRemove(cacheKey, out _);
         }
     }
 
@@ -139,7 +196,7 @@ public sealed class CachedConnectionStore : IConnectionStore, IDisposable
         try
         {
             var database = await redis.DatabaseAsync();
-            await database.Multiplexer.GetSubscriber().SubscribeAsync(Channel, (channel, message) => entries.TryRemove((string)message!, out _));
+            await database.Multiplexer.GetSubscriber().SubscribeAsync(Channel, (channel, message) => Evict((string)message!));
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidOperationException)
         {
@@ -153,4 +210,15 @@ public sealed class CachedConnectionStore : IConnectionStore, IDisposable
     private static readonly RedisChannel Channel = new(InvalidationChannel, RedisChannel.PatternMode.Literal);
 
     private sealed record Entry(StoredConnection Value, DateTimeOffset ExpiresAt);
+
+    /// <summary>The reads of one key in flight, and how many evictions they have seen (only while some are in flight,
+    /// so this stays as small as the number of concurrent reads).</summary>
+    private sealed class ReadsInFlight
+    {
+        public int Readers { get; set; }
+
+        public long Generation { get; set; }
+    }
+
+    private readonly record struct Ticket(ReadsInFlight InFlight, long Generation);
 }

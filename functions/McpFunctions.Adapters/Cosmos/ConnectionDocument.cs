@@ -53,6 +53,8 @@ public sealed record ConnectionDocument
 
     public string? LastRefreshError { get; init; }
 
+    public int RefreshDeferrals { get; init; }
+
     /// <summary>Set by Cosmos on read; never written by us.</summary>
     [JsonPropertyName("_etag")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -81,6 +83,7 @@ public sealed record ConnectionDocument
         RefreshTokenExpiresAt = c.RefreshTokenExpiresAt?.ToUnixTimeSeconds(),
         RefreshLease = c.RefreshLease is { } lease ? new RefreshLeaseDocument(lease.Owner, lease.Until.ToUnixTimeMilliseconds()) : null,
         LastRefreshError = c.LastRefreshError,
+        RefreshDeferrals = c.RefreshDeferrals,
     };
 
     public StoredConnection ToStored() => new(
@@ -100,7 +103,8 @@ public sealed record ConnectionDocument
             FromEpoch(NextRefreshAttemptAt),
             FromEpoch(RefreshTokenExpiresAt),
             RefreshLease is { } lease ? new RefreshLease(lease.Owner, DateTimeOffset.FromUnixTimeMilliseconds(lease.UntilMs)) : null,
-            LastRefreshError),
+            LastRefreshError,
+            RefreshDeferrals),
         ETag ?? throw new InvalidOperationException("A document read from Cosmos DB has no _etag."));
 
     /// <summary>A "not before" time in whole seconds, rounded up.</summary>

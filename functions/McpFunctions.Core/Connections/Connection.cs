@@ -7,6 +7,9 @@ namespace McpFunctions.Core.Connections;
 /// or earlier so an idle refresh token does not lapse); what the sweep queries.</param>
 /// <param name="RefreshLease">Who is refreshing right now, so no other instance sends the same refresh token.</param>
 /// <param name="LastRefreshError">The reason of the last failed refresh (e.g. <c>http_503</c>, <c>invalid_grant</c>); cleared on success.</param>
+/// <param name="RefreshDeferrals">Sweeps in a row that found this connection due but could not even try to refresh it (no OAuth
+/// client, provider gone, credential unreadable); each one moved <paramref name="RefreshAfter"/> out by a growing backoff.
+/// Cleared on success.</param>
 public sealed record Connection(
     ConnectionKey Key,
     AuthType AuthType,
@@ -23,7 +26,8 @@ public sealed record Connection(
     DateTimeOffset? NextRefreshAttemptAt = null,
     DateTimeOffset? RefreshTokenExpiresAt = null,
     RefreshLease? RefreshLease = null,
-    string? LastRefreshError = null);
+    string? LastRefreshError = null,
+    int RefreshDeferrals = 0);
 
 /// <summary>A claim on refreshing one connection, taken with an ETag-conditional write and valid until <paramref name="Until"/>.</summary>
 public sealed record RefreshLease(string Owner, DateTimeOffset Until);

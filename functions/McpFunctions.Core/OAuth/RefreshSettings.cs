@@ -36,8 +36,9 @@ public sealed record RefreshSettings(
         return retryAfter is { } wait && wait > delay ? wait : delay;
     }
 
-    /// <summary>When a token set should next be refreshed: before the access token expires, and before an idle or
-    /// expiring refresh token lapses. Null when it never needs to (no refresh token, or nothing expires).</summary>
+    /// <summary>When a token set should next be refreshed: the margin before the access token expires, a day before an
+    /// expiring refresh token lapses (half-way when it lapses sooner), and half-way through a provider's idle limit.
+    /// Null when it never needs to (no refresh token, or nothing expires).</summary>
     public static DateTimeOffset? RefreshAfter(
         DateTimeOffset now, DateTimeOffset? expiresAt, DateTimeOffset? refreshTokenExpiresAt, bool hasRefreshToken, OAuthSettings oauth)
     {
@@ -49,7 +50,10 @@ public sealed record RefreshSettings(
         DateTimeOffset? due = expiresAt - oauth.RefreshMargin;
         if (refreshTokenExpiresAt is { } lapse)
         {
-            due = Earliest(due, lapse - TimeSpan.FromDays(1));
+            // A day ahead, or half-way when less than two days remain: "a day before" a closer lapse has already
+            // passed, and the connection would be due again right after every refresh.
+            var ahead = TimeSpan.FromTicks(Math.Clamp((lapse - now).Ticks / 2, 0, TimeSpan.TicksPerDay));
+            due = Earliest(due, lapse - ahead);
         }
 
         if (oauth.RefreshTokenIdleDays is { } idleDays)

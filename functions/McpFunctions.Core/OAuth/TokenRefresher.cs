@@ -180,8 +180,9 @@ public sealed class TokenRefresher(
                 var marked = await PersistAsync(connection, etag, c => c with
                 {
                     Status = giveUp ? ConnectionStatus.NeedsReauth : c.Status,
-                    // A dead connection leaves the sweep's range for good; a reconnect sets a new refreshAfter.
-                    RefreshAfter = giveUp ? null : c.RefreshAfter,
+                    // A dead connection leaves the sweep's range for good; a reconnect sets a new refreshAfter. One backing
+                    // off leaves it until its next attempt, so the sweep's range (refreshAfter <= now) holds only what is due.
+                    RefreshAfter = giveUp ? null : c.RefreshAfter is { } at && at < nextAttempt ? nextAttempt : c.RefreshAfter,
                     RefreshLease = null,
                     RefreshFailureCount = failures,
                     NextRefreshAttemptAt = nextAttempt,
@@ -225,6 +226,7 @@ public sealed class TokenRefresher(
             RefreshFailureCount = 0,
             NextRefreshAttemptAt = null,
             LastRefreshError = null,
+            RefreshDeferrals = 0,
             RefreshLease = null,
         });
         if (stored is null)

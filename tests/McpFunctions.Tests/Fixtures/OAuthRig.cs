@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -69,8 +70,13 @@ public sealed class OAuthRig : IAsyncDisposable
 
     public OAuthBrowser Browser { get; } = new();
 
+    /// <param name="refreshTokenIdleDays">The catalog's <c>auth.oauth.refreshTokenIdleDays</c>; none when null.</param>
     public static async Task<OAuthRig> StartAsync(
+<<<<<<< HEAD
         OAuthServerOptions? options = null, Action<IDictionary<string, string?>>? configure = null, GenericProviderOptions? provider = null)
+=======
+        OAuthServerOptions? options = null, Action<IDictionary<string, string?>>? configure = null, int refreshMarginSeconds = 0, int? refreshTokenIdleDays = null)
+>>>>>>> wt-a
     {
         provider ??= new GenericProviderOptions();
         var port = FreePort();
@@ -79,6 +85,10 @@ public sealed class OAuthRig : IAsyncDisposable
             "mcpfunctions-" + Guid.NewGuid().ToString("N")[..8], "secret-" + Guid.NewGuid().ToString("N"), callback,
             RotateRefreshTokens: provider.RotateRefreshTokens);
         var server = await OAuthServer.StartAsync(options ?? new OAuthServerOptions(), client);
+<<<<<<< HEAD
+=======
+        var catalog = new TempCatalog(CatalogJson(server, refreshMarginSeconds, refreshTokenIdleDays), "generic.json");
+>>>>>>> wt-a
         var settings = new Dictionary<string, string?>
         {
             [$"Providers:{ProviderId}:ClientId"] = client.ClientId,
@@ -186,6 +196,7 @@ public sealed class OAuthRig : IAsyncDisposable
         return port;
     }
 
+<<<<<<< HEAD
     private static string CatalogJson(OAuthServer server, GenericProviderOptions provider, bool includeId)
     {
         var id = includeId ? $"\"id\": \"{ProviderId}\"," : "";
@@ -213,6 +224,22 @@ public sealed class OAuthRig : IAsyncDisposable
                 "annotations": { "readOnlyHint": true },
                 "request": { "method": "GET", "path": "/me" }
               }]
+=======
+    private static string CatalogJson(OAuthServer server, int refreshMarginSeconds, int? refreshTokenIdleDays) => $$"""
+        {
+          "id": "{{ProviderId}}",
+          "displayName": "Generic OAuth",
+          "auth": {
+            "type": "oauth2",
+            "oauth": {
+              "authorizeUrl": "{{server.AuthorizeEndpoint}}",
+              "tokenUrl": "{{server.TokenEndpoint}}",
+              "revocation": { "url": "{{server.RevocationEndpoint}}", "style": "rfc7009" },
+              "clientAuth": "client_secret_basic",
+              "scopes": ["openid", "offline_access", "read"],
+              "refreshMarginSeconds": {{refreshMarginSeconds}},
+              "refreshTokenIdleDays": {{(refreshTokenIdleDays is { } idle ? idle.ToString(CultureInfo.InvariantCulture) : "null")}}
+>>>>>>> wt-a
             }
             """;
     }

@@ -51,6 +51,9 @@ public sealed record OAuthServerOptions
 
     /// <summary>Hold each client to its registered method (oidc-provider alone accepts basic and post alike).</summary>
     public bool EnforceClientAuthMethod { get; init; } = true;
+
+    /// <summary>Token responses carry <c>refresh_token_expires_in</c> (<see cref="RefreshTokenLifetime"/>), as GitHub's do.</summary>
+    public bool ReportRefreshTokenExpiry { get; init; }
 }
 
 /// <summary>The counters of <c>GET /_test/stats</c>: what the provider saw since start or the last reset.</summary>
@@ -440,6 +443,7 @@ public sealed class OAuthServer : IAsyncDisposable
             ["refreshTokenTtl"] = Seconds(options.RefreshTokenLifetime, nameof(options.RefreshTokenLifetime)),
             ["authorizationCodeTtl"] = Seconds(options.AuthorizationCodeLifetime, nameof(options.AuthorizationCodeLifetime)),
             ["enforceClientAuthMethod"] = options.EnforceClientAuthMethod,
+            ["refreshTokenExpiresIn"] = options.ReportRefreshTokenExpiry,
         };
     }
 

@@ -164,6 +164,8 @@ public sealed class TokenLifecycleTests : IAsyncLifetime
         Assert.Equal(1, afterFailure.RefreshFailureCount);
         Assert.Equal("temporarily_unavailable", afterFailure.LastRefreshError);
         Assert.True(afterFailure.NextRefreshAttemptAt > DateTimeOffset.UtcNow);
+        // Out of the sweep's range until the next attempt: the query need not read it to filter it out.
+        Assert.Equal(afterFailure.NextRefreshAttemptAt, afterFailure.RefreshAfter);
         Assert.Equal(0, (await sweep.SweepAsync(CancellationToken.None)).Due);
 
         await WaitUntilAsync(afterFailure.NextRefreshAttemptAt!.Value);

@@ -1,9 +1,10 @@
 using McpFunctions.Core.Connections;
 
-namespace McpFunctions.Tests.Integration.Keys;
+namespace McpFunctions.Tests.Fixtures;
 
-/// <summary>The real store with hooks around replacements, so a test can act at an exact point of a re-wrap pass
-/// (write concurrently just before it, cancel it after the n-th write, make calls in the middle of it).</summary>
+/// <summary>The real store with hooks around replacements and the sweep's query, so a test can act at an exact point of
+/// a re-wrap pass (write concurrently just before it, cancel it after the n-th write, make calls in the middle of it) or
+/// of a sweep (hold its writes until another sweep has read the same due connections).</summary>
 internal sealed class ObservedStore(IConnectionStore inner) : IConnectionStore
 {
     private int replaced;
@@ -13,6 +14,9 @@ internal sealed class ObservedStore(IConnectionStore inner) : IConnectionStore
 
     /// <summary>Runs after each successful replacement, with how many there have been.</summary>
     public Func<int, Task>? AfterReplace { get; init; }
+
+    /// <summary>Runs after each query for connections due for refresh, with its result.</summary>
+    public Func<QueryPage, Task>? AfterQueryDue { get; init; }
 
     public Task<StoredConnection?> ReadAsync(ConnectionKey key, CancellationToken cancellationToken) => inner.ReadAsync(key, cancellationToken);
 
@@ -41,8 +45,16 @@ internal sealed class ObservedStore(IConnectionStore inner) : IConnectionStore
 
     public Task<bool> DeleteAsync(ConnectionKey key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
 
-    public Task<QueryPage> QueryDueForRefreshAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
-        inner.QueryDueForRefreshAsync(now, limit, cancellationToken);
+    public async Task<QueryPage> QueryDueForRefreshAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        var page = await inner.QueryDueForRefreshAsync(now, limit, cancellationToken);
+        if (AfterQueryDue is { } after)
+        {
+            await after(page);
+        }
+
+        return page;
+    }
 
     public Task<QueryPage> QueryNotUnderKeyAsync(string keyId, int limit, CancellationToken cancellationToken) =>
         inner.QueryNotUnderKeyAsync(keyId, limit, cancellationToken);
