@@ -166,6 +166,11 @@ public sealed class TokenRefresher(
                     RefreshFailureCount = c.RefreshFailureCount + 1,
                     LastRefreshError = rejected.Error,
                 });
+                if (marked is null)
+                {
+                    return await ReplacedMeanwhileAsync(connection.Key, "refused");
+                }
+
                 logger.LogWarning("{Provider} refused the refresh of account {Account} ({Error}): marked needs_reauth", connection.Key.Provider, connection.Key.Account, rejected.Error);
                 await PublishAsync(ConnectionEventTypes.NeedsReauth, connection.Key, rejected.Error);
                 return new RefreshOutcome(RefreshResult.NeedsReauth, marked, Reason: rejected.Error);
@@ -188,6 +193,11 @@ public sealed class TokenRefresher(
                     NextRefreshAttemptAt = nextAttempt,
                     LastRefreshError = failed.Reason,
                 });
+                if (marked is null)
+                {
+                    return await ReplacedMeanwhileAsync(connection.Key, "failed");
+                }
+
                 logger.LogWarning(
                     "Refreshing {Provider} account {Account} failed ({Reason}, failure {Failures}); next attempt at {NextAttempt:o}{GiveUp}",
                     connection.Key.Provider, connection.Key.Account, failed.Reason, failures, nextAttempt, giveUp ? "; token expired: marked needs_reauth" : "");
@@ -231,10 +241,7 @@ public sealed class TokenRefresher(
         });
         if (stored is null)
         {
-            // The user reconnected (or disconnected) while we refreshed: their new credential wins; ours is dropped.
-            logger.LogInformation("Refreshed {Provider} account {Account}, but it was replaced meanwhile; the new tokens are dropped", connection.Key.Provider, connection.Key.Account);
-            var latest = await store.ReadLatestAsync(connection.Key, CancellationToken.None);
-            return new RefreshOutcome(latest is null ? RefreshResult.Missing : RefreshResult.NotNeeded, latest);
+            return await ReplacedMeanwhileAsync(connection.Key, "succeeded; the new tokens are dropped");
         }
 
         logger.LogInformation("Refreshed {Provider} account {Account}; token expires at {ExpiresAt:o}", connection.Key.Provider, connection.Key.Account, expiresAt);
@@ -257,8 +264,24 @@ public sealed class TokenRefresher(
         }
 
         var marked = await PersistAsync(connection, latest.ETag, c => c with { Status = ConnectionStatus.NeedsReauth, LastRefreshError = "no_refresh_token", RefreshAfter = null });
+        if (marked is null)
+        {
+            return await ReplacedMeanwhileAsync(connection.Key, "found no refresh token");
+        }
+
         await PublishAsync(ConnectionEventTypes.NeedsReauth, connection.Key, "no_refresh_token");
         return new RefreshOutcome(RefreshResult.NeedsReauth, marked, Reason: "no_refresh_token");
+    }
+
+    /// <summary>
+    /// The user reconnected or disconnected while we refreshed: what we learnt concerns a credential that is gone, so the
+    /// connection as it is now wins, nothing is marked and no event is sent for it.
+    /// </summary>
+    private async Task<RefreshOutcome> ReplacedMeanwhileAsync(ConnectionKey key, string what)
+    {
+        logger.LogInformation("Refreshing {Provider} account {Account} {What}, but the credential was replaced meanwhile", key.Provider, key.Account, what);
+        var latest = await store.ReadLatestAsync(key, CancellationToken.None);
+        return new RefreshOutcome(latest is null ? RefreshResult.Missing : RefreshResult.NotNeeded, latest);
     }
 
     /// <summary>Applies <paramref name="change"/> while the document still holds the credential we refreshed from;

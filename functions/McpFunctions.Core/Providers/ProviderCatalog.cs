@@ -239,14 +239,14 @@ public sealed partial class ProviderCatalog
         if (tool.Request.ExpandChildren is { } expand)
         {
             var expandAt = $"{at}.request.expandChildren";
-            Require(file, expandAt, tool.Request.Paginate is not null, "needs request.paginate (children are lists paged the same way)");
-            Require(file, $"{expandAt}.when", !string.IsNullOrWhiteSpace(expand.When), "is required");
-            Require(file, $"{expandAt}.path", expand.Path?.StartsWith('/') == true && !expand.Path.Contains("..", StringComparison.Ordinal)
+            Require(where, expandAt, tool.Request.Paginate is not null, "needs request.paginate (children are lists paged the same way)");
+            Require(where, $"{expandAt}.when", !string.IsNullOrWhiteSpace(expand.When), "is required");
+            Require(where, $"{expandAt}.path", expand.Path?.StartsWith('/') == true && !expand.Path.Contains("..", StringComparison.Ordinal)
                 && PlaceholderPattern().Matches(expand.Path).Select(m => m.Groups[1].Value).SequenceEqual(["id"]), "must start with '/', hold {id} once and no other placeholder, and not contain '..'");
-            Require(file, $"{expandAt}.idField", !string.IsNullOrWhiteSpace(expand.IdField), "must not be empty");
-            Require(file, $"{expandAt}.into", !string.IsNullOrWhiteSpace(expand.Into), "must not be empty");
-            Require(file, $"{expandAt}.maxDepth", expand.MaxDepth is > 0 and <= 10, "must be 1..10");
-            Require(file, $"{expandAt}.maxRequests", expand.MaxRequests is > 0 and <= 200, "must be 1..200");
+            Require(where, $"{expandAt}.idField", !string.IsNullOrWhiteSpace(expand.IdField), "must not be empty");
+            Require(where, $"{expandAt}.into", !string.IsNullOrWhiteSpace(expand.Into), "must not be empty");
+            Require(where, $"{expandAt}.maxDepth", expand.MaxDepth is > 0 and <= 10, "must be 1..10");
+            Require(where, $"{expandAt}.maxRequests", expand.MaxRequests is > 0 and <= 200, "must be 1..200");
         }
     }
 
