@@ -32,6 +32,9 @@ public sealed record GenericProviderOptions
     /// <summary>False: the server neither rotates our refresh token nor returns one when refreshing.</summary>
     public bool RotateRefreshTokens { get; init; } = true;
 
+    /// <summary><c>auth.oauth.refreshTokenIdleDays</c>: an unused refresh token lapses after this many days; none when null.</summary>
+    public int? RefreshTokenIdleDays { get; init; }
+
     public ProviderDefinitionSource DefinedBy { get; init; } = ProviderDefinitionSource.CatalogFile;
 }
 
@@ -70,13 +73,8 @@ public sealed class OAuthRig : IAsyncDisposable
 
     public OAuthBrowser Browser { get; } = new();
 
-    /// <param name="refreshTokenIdleDays">The catalog's <c>auth.oauth.refreshTokenIdleDays</c>; none when null.</param>
     public static async Task<OAuthRig> StartAsync(
-<<<<<<< HEAD
         OAuthServerOptions? options = null, Action<IDictionary<string, string?>>? configure = null, GenericProviderOptions? provider = null)
-=======
-        OAuthServerOptions? options = null, Action<IDictionary<string, string?>>? configure = null, int refreshMarginSeconds = 0, int? refreshTokenIdleDays = null)
->>>>>>> wt-a
     {
         provider ??= new GenericProviderOptions();
         var port = FreePort();
@@ -85,10 +83,6 @@ public sealed class OAuthRig : IAsyncDisposable
             "mcpfunctions-" + Guid.NewGuid().ToString("N")[..8], "secret-" + Guid.NewGuid().ToString("N"), callback,
             RotateRefreshTokens: provider.RotateRefreshTokens);
         var server = await OAuthServer.StartAsync(options ?? new OAuthServerOptions(), client);
-<<<<<<< HEAD
-=======
-        var catalog = new TempCatalog(CatalogJson(server, refreshMarginSeconds, refreshTokenIdleDays), "generic.json");
->>>>>>> wt-a
         var settings = new Dictionary<string, string?>
         {
             [$"Providers:{ProviderId}:ClientId"] = client.ClientId,
@@ -196,7 +190,6 @@ public sealed class OAuthRig : IAsyncDisposable
         return port;
     }
 
-<<<<<<< HEAD
     private static string CatalogJson(OAuthServer server, GenericProviderOptions provider, bool includeId)
     {
         var id = includeId ? $"\"id\": \"{ProviderId}\"," : "";
@@ -213,7 +206,8 @@ public sealed class OAuthRig : IAsyncDisposable
                   {{revocation}}
                   "clientAuth": "client_secret_basic",
                   "scopes": ["openid", "offline_access", "read"],
-                  "refreshMarginSeconds": {{provider.RefreshMarginSeconds}}
+                  "refreshMarginSeconds": {{provider.RefreshMarginSeconds}},
+                  "refreshTokenIdleDays": {{(provider.RefreshTokenIdleDays is { } idle ? idle.ToString(CultureInfo.InvariantCulture) : "null")}}
                 }
               },
               "api": { "baseUrl": "{{server.Issuer}}", "authHeader": { "name": "Authorization", "value": "Bearer {token}" } },
@@ -224,22 +218,6 @@ public sealed class OAuthRig : IAsyncDisposable
                 "annotations": { "readOnlyHint": true },
                 "request": { "method": "GET", "path": "/me" }
               }]
-=======
-    private static string CatalogJson(OAuthServer server, int refreshMarginSeconds, int? refreshTokenIdleDays) => $$"""
-        {
-          "id": "{{ProviderId}}",
-          "displayName": "Generic OAuth",
-          "auth": {
-            "type": "oauth2",
-            "oauth": {
-              "authorizeUrl": "{{server.AuthorizeEndpoint}}",
-              "tokenUrl": "{{server.TokenEndpoint}}",
-              "revocation": { "url": "{{server.RevocationEndpoint}}", "style": "rfc7009" },
-              "clientAuth": "client_secret_basic",
-              "scopes": ["openid", "offline_access", "read"],
-              "refreshMarginSeconds": {{refreshMarginSeconds}},
-              "refreshTokenIdleDays": {{(refreshTokenIdleDays is { } idle ? idle.ToString(CultureInfo.InvariantCulture) : "null")}}
->>>>>>> wt-a
             }
             """;
     }

@@ -1,5 +1,8 @@
 using McpFunctions.Core.Connections;
+using McpFunctions.Core.OAuth;
+using McpFunctions.Core.Providers;
 using McpFunctions.Tests.Fixtures;
+using Microsoft.Extensions.DependencyInjection;
 using McpFunctions.Tests.Integration.Mcp;
 
 namespace McpFunctions.Tests.Integration.OAuth;
@@ -105,6 +108,46 @@ public sealed class RefreshPolicyTests
         var (afterBackoffCall, current) = await rig.StoredAsync("acme", user);
         Assert.Equal(original.AccessToken, current.AccessToken);
         Assert.Equal(1, afterBackoffCall.RefreshFailureCount);
+    }
+
+    [Fact]
+    public async Task RefreshFailsWhileTheUserReconnects_TheNewConnectionWins_NothingMarked()
+    {
+        await using var rig = await OAuthRig.StartAsync(new OAuthServerOptions { AccessTokenLifetime = TimeSpan.FromMinutes(2) });
+        var (user, token) = NewUser();
+        await rig.ConnectAsync(token);
+        var key = new ConnectionKey("acme", user, OAuthRig.ProviderId, ConnectionKey.DefaultAccount);
+        await rig.Server.InjectFaultsAsync("/token", 503, count: 1);
+        var reconnected = false;
+        var store = new ObservedStore(rig.Host.Services.GetStore())
+        {
+            // The refresh has failed and is about to record it: the user reconnects first, replacing the credential.
+            BeforeReplace = async connection =>
+            {
+                if (connection.RefreshFailureCount > 0 && !reconnected)
+                {
+                    reconnected = true;
+                    await rig.ConnectAsync(token);
+                }
+            },
+        };
+        var refresher = ActivatorUtilities.CreateInstance<TokenRefresher>(rig.Host.Services, store);
+        var provider = rig.Host.Services.GetRequiredService<OAuthProviders>().Find(rig.Host.Services.GetRequiredService<ProviderCatalog>().Get(OAuthRig.ProviderId))!;
+        var used = (await store.ReadLatestAsync(key, CancellationToken.None))!;
+
+        var outcome = await refresher.RefreshRejectedAsync(provider, used, CancellationToken.None);
+
+        Assert.True(reconnected);
+        Assert.Equal(RefreshResult.NotNeeded, outcome.Result);
+        var (now, credential) = await rig.StoredAsync("acme", user);
+        Assert.NotEqual(used.Connection.Credential, now.Credential);
+        Assert.Equal(now.Credential, outcome.Stored!.Connection.Credential);
+        Assert.Equal(ConnectionStatus.Active, now.Status);
+        Assert.Equal(0, now.RefreshFailureCount);
+        Assert.Null(now.NextRefreshAttemptAt);
+        Assert.True(await rig.Server.IsActiveAsync(rig.Client, credential.AccessToken!));
+        var call = await McpRpc.ToolAsync(rig.Host, token, OAuthRig.Tool);
+        Assert.False(McpRpc.IsError(call), McpRpc.Text(call));
     }
 
     private static (string User, string Token) NewUser()

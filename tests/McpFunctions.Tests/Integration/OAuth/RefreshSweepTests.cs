@@ -172,7 +172,7 @@ public sealed class RefreshSweepTests
     [Fact]
     public async Task Connect_LongLivedAccessTokenAndRefreshTokenIdleLimit_DueHalfWayThroughTheLimitAndSwept()
     {
-        await using var rig = await OAuthRig.StartAsync(new OAuthServerOptions { AccessTokenLifetime = TimeSpan.FromDays(30) }, refreshTokenIdleDays: 2);
+        await using var rig = await OAuthRig.StartAsync(new OAuthServerOptions { AccessTokenLifetime = TimeSpan.FromDays(30) }, provider: new GenericProviderOptions { RefreshTokenIdleDays = 2 });
 
         // The catalog says an unused refresh token lapses after 2 days: due after 1, though the access token lasts 30.
         await ConnectThenSweepWhenDueAsync(rig, c => c.LastRefreshedAt!.Value.AddDays(1));
