@@ -193,8 +193,7 @@ var returnUrlSettings = reduce(range(0, length(returnUrls)), {}, (settings, i) =
 // gives first() something to return when there is no allowlist at all.
 var defaultReturnUrl = !empty(trim(oauthDefaultReturnUrl)) ? trim(oauthDefaultReturnUrl) : first(concat(returnUrls, ['']))
 
-// Settings that are only written when they have a value: an empty string is not "unset" to the app (a Uri setting
-// bound from '' is a relative URL, which the startup checks refuse).
+// Settings written only when they have a value, so the app's settings show what was chosen and nothing else.
 var optionalSettings = union(
   empty(defaultReturnUrl) ? {} : { OAuth__DefaultReturnUrl: defaultReturnUrl },
   empty(authDefaultTenant) ? {} : { Auth__DefaultTenant: authDefaultTenant }
