@@ -91,12 +91,7 @@ public static class McpApi
             return TypedResults.Accepted((string?)null);
         }
 
-        using var scope = logger.BeginScope(new Dictionary<string, object?>
-        {
-            ["TenantId"] = caller.TenantId,
-            ["UserId"] = caller.UserId,
-            ["Operation"] = "mcp:" + request.Method,
-        });
+        // The dispatcher logs within the request's scope and turns every failure into a JSON-RPC error (-32603 for ours).
         JsonRpcMessage response;
         try
         {
@@ -105,12 +100,6 @@ public static class McpApi
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
             return Results.Empty;
-        }
-        catch (Exception ex)
-        {
-            // Ours or the SDKs'; credentials never travel in exceptions, so logging it is safe.
-            logger.LogError(ex, "MCP {Method} failed unexpectedly", request.Method);
-            response = McpDispatcher.Error(request.Id, McpErrorCode.InternalError, "Internal error; it has been logged.");
         }
 
         return Write(http, response, StatusCodes.Status200OK);
