@@ -44,7 +44,8 @@ public static class McpApi
         if (http.Request.Headers.Origin is { Count: > 0 } origin && !options.AllowedOrigins.Contains(origin.ToString(), StringComparer.OrdinalIgnoreCase))
         {
             logger.LogWarning("Rejected MCP request from origin {Origin}", origin.ToString());
-            return Problems.Of(ErrorCode.ValidationError, "This Origin is not allowed to call the MCP endpoint.", status: StatusCodes.Status403Forbidden);
+            // Before authentication: a page on a foreign origin must not learn even whether its token would pass.
+            return Problems.Of(ErrorCode.OriginNotAllowed, "This Origin is not allowed to call the MCP endpoint; allowed origins are set in Mcp__AllowedOrigins.");
         }
 
         var authentication = await services.GetRequiredService<CallerAuthenticator>().AuthenticateAsync(http.Request.Headers.Authorization);
