@@ -32,6 +32,9 @@ param principalType string = 'User'
 @description('OAuth return-URL allowlist, comma-separated: the chat product pages a finished OAuth flow may send the browser to (exact URLs, or prefixes ending in /). Required once a provider has an OAuth client.')
 param oauthReturnUrls string = ''
 
+@description('Return URL of OAuth flows started from a tool call (the MCP URL elicitation): the chat page the browser lands on afterwards. Must be on the allowlist. Empty: the first entry of oauthReturnUrls.')
+param oauthDefaultReturnUrl string = ''
+
 @description('OAuth clients, comma-separated provider=clientId pairs (e.g. "github=Iv1.0123abcd,notion=1f2e..."). Each client secret must be in Key Vault as oauth-<provider>-client-secret BEFORE the app starts with it (see README).')
 param oauthClientIds string = ''
 
@@ -40,6 +43,12 @@ param providerBaseUrls string = ''
 
 @description('OpenID Connect issuer of the chat backend\'s tokens. Empty: this tenant\'s Entra ID v2.0 endpoint.')
 param authAuthority string = ''
+
+@description('Claim of the chat backend\'s tokens that holds the tenant id (Entra ID: tid).')
+param authTenantClaim string = 'tid'
+
+@description('Tenant for tokens that carry no tenant claim (issuers without tenants). Empty: such tokens are refused.')
+param authDefaultTenant string = ''
 
 @minLength(1)
 @description('Audience the chat backend\'s tokens are issued for (the Application ID URI of its Entra ID app registration).')
@@ -50,6 +59,12 @@ param adminRole string = 'McpFunctions.Admin'
 
 @description('Turn on POST /api/mcp/{provider}/token, which hands provider access tokens to trusted callers.')
 param tokenEndpointEnabled bool = false
+
+@description('Role or scope a caller\'s token needs for the token endpoint (when enabled).')
+param tokenEndpointRole string = 'McpFunctions.TokenReader'
+
+@description('Browser origins allowed to call /api/mcp, comma-separated (e.g. "https://chat.example.com"). Empty: browsers are refused; server-side clients send no Origin and are unaffected.')
+param mcpAllowedOrigins string = ''
 
 @description('Receiver of connection events (https). Empty: webhooks off. The HMAC secret is generated into Key Vault as webhook-hmac-secret.')
 param webhookUrl string = ''
@@ -168,9 +183,24 @@ module redis 'modules/redis.bicep' = {
 var returnUrls = filter(map(split(oauthReturnUrls, ','), u => trim(u)), u => !empty(u))
 var clientPairs = filter(map(split(oauthClientIds, ','), p => trim(p)), p => !empty(p))
 var baseUrlPairs = filter(map(split(providerBaseUrls, ','), p => trim(p)), p => !empty(p))
+var allowedOrigins = filter(map(split(mcpAllowedOrigins, ','), o => trim(o)), o => !empty(o))
 
 var returnUrlSettings = reduce(range(0, length(returnUrls)), {}, (settings, i) => union(settings, {
   'OAuth__ReturnUrlAllowlist__${i}': returnUrls[i]
+}))
+
+// The first allowlist entry is on the allowlist by definition, so the app's startup check accepts it. concat() with ''
+// gives first() something to return when there is no allowlist at all.
+var defaultReturnUrl = !empty(trim(oauthDefaultReturnUrl)) ? trim(oauthDefaultReturnUrl) : first(concat(returnUrls, ['']))
+
+// Settings written only when they have a value, so the app's settings show what was chosen and nothing else.
+var optionalSettings = union(
+  empty(defaultReturnUrl) ? {} : { OAuth__DefaultReturnUrl: defaultReturnUrl },
+  empty(authDefaultTenant) ? {} : { Auth__DefaultTenant: authDefaultTenant }
+)
+
+var originSettings = reduce(range(0, length(allowedOrigins)), {}, (settings, i) => union(settings, {
+  'Mcp__AllowedOrigins__${i}': allowedOrigins[i]
 }))
 
 // Client secrets are Key Vault references, resolved by the platform with the app's identity; the value never
@@ -226,11 +256,12 @@ module api 'modules/functionapp.bicep' = {
 
         Auth__Authority: !empty(authAuthority) ? authAuthority : '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
         Auth__Audience: authAudience
-        Auth__TenantClaim: 'tid'
+        Auth__TenantClaim: authTenantClaim
         Auth__AdminRole: adminRole
 
         OAuth__RequireCompletion: 'true'
         TokenEndpoint__Enabled: tokenEndpointEnabled ? 'true' : 'false'
+        TokenEndpoint__RequiredRole: tokenEndpointRole
 
         // A timer trigger's %SETTING% must exist or the host does not index the function.
         REFRESH_SCHEDULE: refreshSchedule
@@ -238,6 +269,8 @@ module api 'modules/functionapp.bicep' = {
         WEBHOOK_SCHEDULE: webhookSchedule
       },
       returnUrlSettings,
+      optionalSettings,
+      originSettings,
       clientSettings,
       baseUrlSettings,
       webhookSettings

@@ -1,5 +1,6 @@
-// Log Analytics + workspace-based Application Insights with local (instrumentation-key) auth off:
-// telemetry is accepted only from identities holding Monitoring Metrics Publisher.
+// Log Analytics + workspace-based Application Insights, both with local auth off: telemetry is accepted only
+// from identities holding Monitoring Metrics Publisher, and the workspace takes no shared-key ingestion or
+// queries (only Entra ID).
 param logAnalyticsName string
 param applicationInsightsName string
 param location string
@@ -17,6 +18,11 @@ resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
       name: 'PerGB2018'
     }
     retentionInDays: 30
+    // properties.features.disableLocalAuth exists since API 2020-10-01 (unchanged in 2023-09-01): the workspace
+    // keys (legacy agents, Data Collector API) stop working, so nothing can write or read logs without Entra ID.
+    features: {
+      disableLocalAuth: true
+    }
   }
 }
 

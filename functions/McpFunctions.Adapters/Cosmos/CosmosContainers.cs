@@ -46,7 +46,7 @@ public sealed class CosmosContainers : IHealthProbe, IDisposable
         client = string.IsNullOrEmpty(this.options.AccountKey)
             ? new CosmosClient(endpoint.ToString(), new DefaultAzureCredential(new DefaultAzureCredentialOptions
             {
-                ManagedIdentityClientId = this.options.ClientId ?? Environment.GetEnvironmentVariable("AZURE_CLIENT_ID"),
+                ManagedIdentityClientId = Identity.ManagedIdentityClientId.Resolve(this.options.ClientId),
             }), clientOptions)
             : new CosmosClient(endpoint.ToString(), this.options.AccountKey, clientOptions);
     }

@@ -102,7 +102,7 @@ public sealed class KeyVaultKeyRing : IKeyRing, IKeyRotation, IDisposable
         ArgumentNullException.ThrowIfNull(vaultUri);
         var credential = new DefaultAzureCredential(new DefaultAzureCredentialOptions
         {
-            ManagedIdentityClientId = managedIdentityClientId ?? Environment.GetEnvironmentVariable("AZURE_CLIENT_ID"),
+            ManagedIdentityClientId = Identity.ManagedIdentityClientId.Resolve(managedIdentityClientId),
         });
         return new SecretClient(vaultUri, credential, CreateClientOptions());
     }

@@ -56,7 +56,8 @@ public sealed class HttpProviderClient(IHttpClientFactory httpClients, Resilienc
     /// <summary>The absolute URL for a call, or VALIDATION_ERROR when it would leave the base URL.</summary>
     public static Uri ResolveUnderBase(Uri baseUrl, string pathAndQuery)
     {
-        if (!pathAndQuery.StartsWith('/') || pathAndQuery.StartsWith("//", StringComparison.Ordinal) || pathAndQuery.Contains('\\', StringComparison.Ordinal))
+        if (!pathAndQuery.StartsWith('/') || pathAndQuery.StartsWith("//", StringComparison.Ordinal) || pathAndQuery.Contains('\\', StringComparison.Ordinal)
+            || ClimbsInAnyEncoding(pathAndQuery.Split('?', 2)[0]))
         {
             throw OutsideBase();
         }
@@ -70,6 +71,31 @@ public sealed class HttpProviderClient(IHttpClientFactory httpClients, Resilienc
             && !target.AbsolutePath.Contains("/../", StringComparison.Ordinal)
             && string.IsNullOrEmpty(target.UserInfo);
         return stays ? target : throw OutsideBase();
+    }
+
+    /// <summary>True when the path holds a dot segment or a backslash, as written or once percent-decoded (up to three
+    /// times). The renderer never produces either, and a server or proxy that decodes <c>%2e</c>, <c>%2f</c> or <c>%5c</c>
+    /// before resolving the path would climb out of the base with them, taking the user's credential along.</summary>
+    private static bool ClimbsInAnyEncoding(string path)
+    {
+        for (var round = 0; round <= 3; round++)
+        {
+            if (path.Contains('\\', StringComparison.Ordinal) || path.Split('/').Any(segment => segment is "." or ".."))
+            {
+                return true;
+            }
+
+            var decoded = Uri.UnescapeDataString(path);
+            if (decoded == path)
+            {
+                return false;
+            }
+
+            path = decoded;
+        }
+
+        // Still encoded after three rounds: no provider path looks like that.
+        return true;
     }
 
     private async Task<ProviderReply> SendOnceAsync(ProviderDescriptor provider, ProviderCall call, Uri target, string secret, CancellationToken cancellationToken)

@@ -19,6 +19,9 @@ public static partial class AccountName
             : throw new McpFunctionsException(ErrorCode.ValidationError, "account must be 1-64 characters: letters, digits, '.', '_' or '-'.");
     }
 
+    /// <summary>True when <paramref name="account"/> is a valid account name as given.</summary>
+    public static bool IsValid(string account) => Pattern().IsMatch(account);
+
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     private static partial Regex Pattern();
 }

@@ -26,6 +26,7 @@ public enum ErrorCode
     OauthExchangeFailed,
     RefreshUnavailable,
     KeyRotationUnsupported,
+    OriginNotAllowed,
 }
 
 /// <summary>The wire form of <see cref="ErrorCode"/>.</summary>

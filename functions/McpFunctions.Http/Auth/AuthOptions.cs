@@ -31,8 +31,12 @@ public sealed class AuthOptions
 
     public int ClockSkewSeconds { get; set; } = 30;
 
+    /// <remarks>Blank entries are ignored: an empty <c>Auth__Algorithms__0</c> (as in a copied sample) means "the default",
+    /// not "accept an algorithm named ''", which would refuse every token.</remarks>
     public IReadOnlyList<string> EffectiveAlgorithms =>
-        Algorithms.Count > 0 ? [.. Algorithms] : Authority is null ? ["HS256"] : ["RS256"];
+        Algorithms.Where(a => !string.IsNullOrWhiteSpace(a)).ToList() is { Count: > 0 } configured
+            ? configured
+            : Authority is null ? ["HS256"] : ["RS256"];
 
     /// <summary>Every problem with these settings, each naming its setting; empty when valid.</summary>
     public IReadOnlyList<string> Problems()

@@ -33,6 +33,7 @@ public static class ConnectionsApi
             // The provider is checked before the body is read, so a typo in the path is reported as such.
             _ = http.RequestServices.GetRequiredService<ProviderCatalog>().Get(provider);
             var body = await RequestBody.ReadJsonAsync(http.Request, McpJsonContext.Default.ConnectRequest, ct);
+            RequestLogScope.Of(http)?.NameAccount(body.Account);
             var connection = await http.RequestServices.GetRequiredService<ConnectApiKey>()
                 .ExecuteAsync(caller, provider, body.ApiKey, body.Account, ct);
             return TypedResults.Json(ConnectionView.Of(connection), McpJsonContext.Default.ConnectionView);

@@ -30,14 +30,15 @@ public static class ApiEndpoint
             return Unauthorized(http, authentication);
         }
 
-        using var scope = logger.BeginScope(new Dictionary<string, object?>
+        // Operations on a provider act on one account: the query's, or the default until a handler reads one from its body.
+        var fields = new RequestLogScope(caller, operation, provider);
+        if (provider is not null)
         {
-            ["TenantId"] = caller.TenantId,
-            ["UserId"] = caller.UserId,
-            ["Provider"] = provider,
-            ["Account"] = http.Request.Query["account"].ToString() is { Length: > 0 } account ? account : null,
-            ["Operation"] = operation,
-        });
+            fields.NameAccount(http.Request.Query.TryGetValue("account", out var account) ? account.ToString() : null);
+        }
+
+        http.Features.Set(fields);
+        using var scope = logger.BeginScope(fields);
         return await GuardAsync(http, logger, operation, () => handle(caller, http.RequestAborted));
     }
 

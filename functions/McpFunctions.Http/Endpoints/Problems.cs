@@ -12,7 +12,7 @@ public static class Problems
     public static int StatusOf(ErrorCode code) => code switch
     {
         ErrorCode.AuthInvalidToken => StatusCodes.Status401Unauthorized,
-        ErrorCode.Forbidden => StatusCodes.Status403Forbidden,
+        ErrorCode.Forbidden or ErrorCode.OriginNotAllowed => StatusCodes.Status403Forbidden,
         ErrorCode.ValidationError or ErrorCode.ProviderRejectedCredential or ErrorCode.ReturnUrlNotAllowed
             or ErrorCode.OauthStateInvalid or ErrorCode.OauthDenied => StatusCodes.Status400BadRequest,
         ErrorCode.OauthNotConfigured or ErrorCode.KeyRotationUnsupported => StatusCodes.Status409Conflict,
@@ -28,10 +28,9 @@ public static class Problems
 
     public static IResult Of(McpFunctionsException exception) => Of(exception.Code, exception.Message, exception.ProviderStatus);
 
-    /// <param name="status">Overrides the code's usual HTTP status (e.g. 403 for a refused Origin).</param>
-    public static IResult Of(ErrorCode code, string detail, int? providerStatus = null, int? status = null)
+    public static IResult Of(ErrorCode code, string detail, int? providerStatus = null)
     {
-        var httpStatus = status ?? StatusOf(code);
+        var httpStatus = StatusOf(code);
         var wire = code.ToWire();
         var problem = new ApiProblem(
             Type: $"urn:mcpfunctions:error:{wire.ToLowerInvariant()}",
@@ -63,6 +62,7 @@ public static class Problems
         ErrorCode.OauthExchangeFailed => "The provider's token endpoint failed",
         ErrorCode.RefreshUnavailable => "The token cannot be refreshed right now",
         ErrorCode.KeyRotationUnsupported => "This key ring cannot add key versions",
+        ErrorCode.OriginNotAllowed => "Origin not allowed",
         _ => "Internal error",
     };
 }

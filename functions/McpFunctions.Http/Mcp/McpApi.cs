@@ -44,7 +44,8 @@ public static class McpApi
         if (http.Request.Headers.Origin is { Count: > 0 } origin && !options.AllowedOrigins.Contains(origin.ToString(), StringComparer.OrdinalIgnoreCase))
         {
             logger.LogWarning("Rejected MCP request from origin {Origin}", origin.ToString());
-            return Problems.Of(ErrorCode.ValidationError, "This Origin is not allowed to call the MCP endpoint.", status: StatusCodes.Status403Forbidden);
+            // Before authentication: a page on a foreign origin must not learn even whether its token would pass.
+            return Problems.Of(ErrorCode.OriginNotAllowed, "This Origin is not allowed to call the MCP endpoint; allowed origins are set in Mcp__AllowedOrigins.");
         }
 
         var authentication = await services.GetRequiredService<CallerAuthenticator>().AuthenticateAsync(http.Request.Headers.Authorization);
@@ -91,12 +92,7 @@ public static class McpApi
             return TypedResults.Accepted((string?)null);
         }
 
-        using var scope = logger.BeginScope(new Dictionary<string, object?>
-        {
-            ["TenantId"] = caller.TenantId,
-            ["UserId"] = caller.UserId,
-            ["Operation"] = "mcp:" + request.Method,
-        });
+        // The dispatcher logs within the request's scope and turns every failure into a JSON-RPC error (-32603 for ours).
         JsonRpcMessage response;
         try
         {
@@ -105,12 +101,6 @@ public static class McpApi
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
             return Results.Empty;
-        }
-        catch (Exception ex)
-        {
-            // Ours or the SDKs'; credentials never travel in exceptions, so logging it is safe.
-            logger.LogError(ex, "MCP {Method} failed unexpectedly", request.Method);
-            response = McpDispatcher.Error(request.Id, McpErrorCode.InternalError, "Internal error; it has been logged.");
         }
 
         return Write(http, response, StatusCodes.Status200OK);

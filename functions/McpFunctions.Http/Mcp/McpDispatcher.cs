@@ -5,7 +5,9 @@ using System.Text.Json.Serialization.Metadata;
 using McpFunctions.Core.Connections;
 using McpFunctions.Core.Errors;
 using McpFunctions.Core.OAuth;
+using McpFunctions.Core.Providers;
 using McpFunctions.Core.Tools;
+using McpFunctions.Http.Endpoints;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol;
@@ -22,14 +24,18 @@ namespace McpFunctions.Http.Mcp;
 /// </remarks>
 public sealed class McpDispatcher(
     CallTool callTool,
+    ProviderCatalog catalog,
     GetConnections connections,
     McpToolList tools,
     StartAuthorization startAuthorization,
     IOptions<McpOptions> options,
     ILogger<McpDispatcher> logger)
 {
+    /// <summary>The answer to <paramref name="request"/>: a result, or a JSON-RPC error; never an exception but the caller's cancellation.</summary>
     public async Task<JsonRpcMessage> DispatchAsync(Caller caller, JsonRpcRequest request, CancellationToken cancellationToken)
     {
+        var fields = new RequestLogScope(caller, "mcp:" + request.Method);
+        using var scope = logger.BeginScope(fields);
         try
         {
             return request.Method switch
@@ -37,7 +43,7 @@ public sealed class McpDispatcher(
                 RequestMethods.Initialize => Initialize(request),
                 RequestMethods.Ping => Respond(request, new EmptyResult()),
                 RequestMethods.ToolsList => await ListToolsAsync(caller, request, cancellationToken),
-                RequestMethods.ToolsCall => await CallToolAsync(caller, request, cancellationToken),
+                RequestMethods.ToolsCall => await CallToolAsync(caller, request, fields, cancellationToken),
                 _ => Error(request.Id, McpErrorCode.MethodNotFound, $"Method not found: {Truncate(request.Method)}"),
             };
         }
@@ -45,7 +51,22 @@ public sealed class McpDispatcher(
         {
             return Error(request.Id, McpErrorCode.InvalidParams, ex.Message);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            // Ours or the SDKs'; credentials never travel in exceptions, so logging it (here, inside the scope that names
+            // tenant, user, provider and account) is safe. The caller learns nothing of it: exception text can name
+            // hosts, queries or internals.
+            logger.LogError(ex, "MCP {Method} failed unexpectedly", request.Method);
+            return Error(request.Id, McpErrorCode.InternalError, InternalErrorMessage);
+        }
     }
+
+    /// <summary>The whole message of a -32603 answer.</summary>
+    public const string InternalErrorMessage = "Internal error; it has been logged.";
 
     public static JsonRpcError Error(RequestId id, McpErrorCode code, string message, JsonNode? data = null) => new()
     {
@@ -78,7 +99,7 @@ public sealed class McpDispatcher(
         return Respond(request, new ListToolsResult { Tools = page, NextCursor = next });
     }
 
-    private async Task<JsonRpcMessage> CallToolAsync(Caller caller, JsonRpcRequest request, CancellationToken cancellationToken)
+    private async Task<JsonRpcMessage> CallToolAsync(Caller caller, JsonRpcRequest request, RequestLogScope fields, CancellationToken cancellationToken)
     {
         var parameters = Params<CallToolRequestParams>(request) ?? throw new InvalidParamsException("tools/call needs params with a tool name.");
         if (string.IsNullOrEmpty(parameters.Name))
@@ -87,7 +108,17 @@ public sealed class McpDispatcher(
         }
 
         var arguments = request.Params?["arguments"] is { } node ? ToElement(node) : default;
-        using var scope = logger.BeginScope(new Dictionary<string, object?> { ["Tool"] = parameters.Name });
+        if (catalog.ToolsByName.TryGetValue(parameters.Name, out var entry))
+        {
+            // Named before the call, so every line the call logs (refresh, provider errors, failures) carries them.
+            fields.Tool = parameters.Name;
+            fields.Provider = entry.Provider.Id;
+            var named = arguments.ValueKind == JsonValueKind.Object && arguments.TryGetProperty(CallTool.AccountArgument, out var account)
+                ? account.ValueKind == JsonValueKind.String ? account.GetString() : RequestLogScope.InvalidAccount
+                : null;
+            fields.NameAccount(named);
+        }
+
         var outcome = await callTool.ExecuteAsync(caller, parameters.Name, arguments, cancellationToken);
         return outcome switch
         {

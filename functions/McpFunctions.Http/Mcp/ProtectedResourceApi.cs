@@ -28,9 +28,9 @@ public static class ProtectedResourceApi
         var options = http.RequestServices.GetRequiredService<IOptions<McpOptions>>().Value;
         var auth = http.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
         var publicBase = PublicBase(http, options);
-        var servers = options.AuthorizationServers.Count > 0
-            ? options.AuthorizationServers.ToList()
-            : [auth.Authority?.ToString() ?? auth.Issuer!];
+        // Blank entries (an empty Mcp__AuthorizationServers__0) would advertise "" as a server: they mean "the default".
+        var configured = options.AuthorizationServers.Where(s => !string.IsNullOrWhiteSpace(s)).ToList();
+        var servers = configured.Count > 0 ? configured : [auth.Authority?.ToString() ?? auth.Issuer!];
         var metadata = new ProtectedResourceMetadata
         {
             Resource = new Uri(publicBase, McpApi.Route).ToString(),

@@ -38,6 +38,7 @@ public static class OAuthApi
         {
             _ = http.RequestServices.GetRequiredService<OAuthProviders>().Get(provider);
             var body = await RequestBody.ReadJsonAsync(http.Request, McpJsonContext.Default.AuthorizeRequest, ct);
+            RequestLogScope.Of(http)?.NameAccount(body.Account);
             Uri? returnUrl = null;
             if (body.ReturnUrl is not null && !Uri.TryCreate(body.ReturnUrl, UriKind.Absolute, out returnUrl))
             {

@@ -117,12 +117,40 @@ public sealed class McpProtocolTests(LocalHostFixture fixture)
         Assert.Equal(HttpStatusCode.OK, status);
     }
 
-    [Fact]
-    public async Task ForeignOrigin_Returns403()
+    [Theory]
+    [InlineData("https://evil.example")]
+    [InlineData("null")] // what sandboxed frames and file:// pages send
+    public async Task ForeignOrigin_Returns403OriginNotAllowed(string origin)
     {
-        var (status, _, _) = await McpRpc.PostAsync(Host, Token(), """{"jsonrpc":"2.0","id":1,"method":"ping"}""",
-            r => r.Headers.Add("Origin", "https://evil.example"));
+        var (status, body, response) = await McpRpc.PostAsync(Host, Token(), """{"jsonrpc":"2.0","id":1,"method":"ping"}""",
+            r => r.Headers.Add("Origin", origin));
+
         Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("ORIGIN_NOT_ALLOWED", body.GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task AllowedOrigin_IsServed_AndOthersStillGetOriginNotAllowed()
+    {
+        await using var host = await TestHost.StartAsync(s =>
+        {
+            s["Mcp:AllowedOrigins:0"] = "https://chat.example.com";
+            s["Mcp:AllowedOrigins:1"] = "http://localhost:3000";
+        });
+        const string Ping = """{"jsonrpc":"2.0","id":1,"method":"ping"}""";
+
+        var (allowed, result, _) = await McpRpc.PostAsync(host, Token(), Ping, r => r.Headers.Add("Origin", "https://CHAT.example.com"));
+        var (local, _, _) = await McpRpc.PostAsync(host, Token(), Ping, r => r.Headers.Add("Origin", "http://localhost:3000"));
+        var (serverSide, _, _) = await McpRpc.PostAsync(host, Token(), Ping);
+        var (otherPort, refused, _) = await McpRpc.PostAsync(host, Token(), Ping, r => r.Headers.Add("Origin", "https://chat.example.com:8443"));
+
+        Assert.Equal(HttpStatusCode.OK, allowed);
+        Assert.True(result.TryGetProperty("result", out _), result.ToString());
+        Assert.Equal(HttpStatusCode.OK, local);
+        Assert.Equal(HttpStatusCode.OK, serverSide);
+        Assert.Equal(HttpStatusCode.Forbidden, otherPort);
+        Assert.Equal("ORIGIN_NOT_ALLOWED", refused.GetProperty("code").GetString());
     }
 
     [Fact]

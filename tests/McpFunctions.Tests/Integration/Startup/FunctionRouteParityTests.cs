@@ -130,6 +130,24 @@ public sealed partial class FunctionRouteParityTests : IClassFixture<FunctionRou
     }
 
     [Fact]
+    public void FunctionAppProject_CopiesTheRootHostJson_AndNeverPublishesLocalSettings()
+    {
+        // `func start` runs the host in bin/output and azd publishes: host.json (only at the repository root) must reach
+        // both; local.settings.json holds a developer's secrets and must reach neither the package nor a second item.
+        var project = System.Xml.Linq.XDocument.Load(Path.Combine(RepositoryRoot(), "functions", "McpFunctions.FunctionApp", "McpFunctions.FunctionApp.csproj"));
+        var none = project.Descendants("None").ToList();
+
+        var host = Assert.Single(none, n => (string?)n.Attribute("Include") == @"..\..\host.json");
+        Assert.Equal("host.json", (string?)host.Attribute("Link"));
+        Assert.Equal("PreserveNewest", (string?)host.Attribute("CopyToOutputDirectory"));
+        Assert.Equal("PreserveNewest", (string?)host.Attribute("CopyToPublishDirectory"));
+        var settings = Assert.Single(none, n => ((string?)n.Attribute("Include") ?? (string?)n.Attribute("Update")) == "local.settings.json");
+        Assert.Equal("local.settings.json", (string?)settings.Attribute("Update"));
+        Assert.Equal("Never", (string?)settings.Attribute("CopyToPublishDirectory"));
+        Assert.True(File.Exists(Path.Combine(RepositoryRoot(), "host.json")));
+    }
+
+    [Fact]
     public void HostJson_RoutePrefixIsEmpty()
     {
         // Function routes carry their own "api/" so that /.well-known/... can live beside them.
