@@ -214,6 +214,14 @@ var baseUrlSettings = reduce(baseUrlPairs, {}, (settings, pair) => union(setting
   'Providers__${substring(pair, 0, indexOf(pair, '='))}__BaseUrl': substring(pair, indexOf(pair, '=') + 1)
 }))
 
+// Providers added without code (docs/oauth.md): infra/providers.json maps a provider id to its catalog entry, and
+// each becomes the app setting Providers__{id}__Definition, so a definition is part of every provision instead of
+// a setting that the next provision would remove.
+var providerDefinitions = loadJsonContent('providers.json')
+var definitionSettings = reduce(items(providerDefinitions), {}, (settings, provider) => union(settings, {
+  'Providers__${provider.key}__Definition': string(provider.value)
+}))
+
 var webhookSettings = empty(webhookUrl) ? {} : {
   WEBHOOK_URL: webhookUrl
   WEBHOOK_HMAC_SECRET: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${webhookSecretName})'
@@ -273,6 +281,7 @@ module api 'modules/functionapp.bicep' = {
       originSettings,
       clientSettings,
       baseUrlSettings,
+      definitionSettings,
       webhookSettings
     )
   }
