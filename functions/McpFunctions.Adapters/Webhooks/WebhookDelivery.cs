@@ -1,4 +1,5 @@
 using McpFunctions.Core.Events;
+using McpFunctions.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace McpFunctions.Adapters.Webhooks;
@@ -15,6 +16,7 @@ public sealed class WebhookDelivery(
     WebhookBackoff backoff,
     WebhookOptions options,
     TimeProvider clock,
+    McpMetrics metrics,
     ILogger<WebhookDelivery> logger)
 {
     /// <summary>How long delivered events stay (for support questions) before Cosmos deletes them.</summary>
@@ -63,6 +65,12 @@ public sealed class WebhookDelivery(
 
         var result = await sender.SendAsync(claimed.Event, cancellationToken);
         var (settled, attempt) = Settle(claimed, result, clock.GetUtcNow());
+        metrics.WebhookAttempted(claimed.Event.Type, attempt switch
+        {
+            WebhookAttempt.Delivered => "delivered",
+            WebhookAttempt.Dead => "dead",
+            _ => "failed",
+        });
         if (await store.TryReplaceAsync(settled, claimedEtag, cancellationToken) is null)
         {
             // Only possible when our claim expired and another attempt took over: that attempt's record stands.

@@ -4,6 +4,7 @@ using McpFunctions.Core.Connections;
 using McpFunctions.Core.Credentials;
 using McpFunctions.Core.Errors;
 using McpFunctions.Core.Events;
+using McpFunctions.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace McpFunctions.Core.OAuth;
@@ -30,6 +31,7 @@ public sealed class TokenRefresher(
     IConnectionEvents events,
     RefreshSettings settings,
     TimeProvider clock,
+    McpMetrics metrics,
     ILogger<TokenRefresher> logger)
 {
     /// <summary>How long a lost refresh result is retried against storage before giving up loudly.</summary>
@@ -49,35 +51,49 @@ public sealed class TokenRefresher(
 
     /// <summary>Before a call: refresh if the token is about to expire.</summary>
     public Task<RefreshOutcome> RefreshExpiringAsync(OAuthProvider provider, ConnectionKey key, CancellationToken cancellationToken) =>
-        JoinAsync(provider, key, c => IsExpiring(c, provider), cancellationToken);
+        JoinAsync(provider, key, "expiring", c => IsExpiring(c, provider), cancellationToken);
 
     /// <summary>After the provider answered 401 to <paramref name="used"/>: refresh unless someone already replaced that credential.</summary>
     public Task<RefreshOutcome> RefreshRejectedAsync(OAuthProvider provider, StoredConnection used, CancellationToken cancellationToken) =>
-        JoinAsync(provider, used.Connection.Key, c => c.Credential == used.Connection.Credential, cancellationToken);
+        JoinAsync(provider, used.Connection.Key, "rejected", c => c.Credential == used.Connection.Credential, cancellationToken);
 
     /// <summary>From the sweep: refresh if still due. <paramref name="due"/> (as the query returned it) saves a read;
     /// if it is stale, the lease write fails on its ETag and the newest version is read.</summary>
     public Task<RefreshOutcome> RefreshDueAsync(OAuthProvider provider, StoredConnection due, CancellationToken cancellationToken) =>
-        JoinAsync(provider, due.Connection.Key, c => c.RefreshAfter is { } at && at <= clock.GetUtcNow(), cancellationToken, due);
+        JoinAsync(provider, due.Connection.Key, "sweep", c => c.RefreshAfter is { } at && at <= clock.GetUtcNow(), cancellationToken, due);
 
+    /// <param name="trigger">Why a refresh is considered (<c>expiring</c>, <c>rejected</c>, <c>sweep</c>): counted with the outcome.</param>
     private async Task<RefreshOutcome> JoinAsync(
-        OAuthProvider provider, ConnectionKey key, Func<Connection, bool> needed, CancellationToken cancellationToken, StoredConnection? known = null)
+        OAuthProvider provider, ConnectionKey key, string trigger, Func<Connection, bool> needed, CancellationToken cancellationToken, StoredConnection? known = null)
     {
-        var flight = flights.GetOrAdd(key, k => new Lazy<Task<RefreshOutcome>>(() => FlyAsync(provider, k, needed, known)));
+        var flight = flights.GetOrAdd(key, k => new Lazy<Task<RefreshOutcome>>(() => FlyAsync(provider, k, trigger, needed, known)));
         return await flight.Value.WaitAsync(cancellationToken);
     }
 
-    private async Task<RefreshOutcome> FlyAsync(OAuthProvider provider, ConnectionKey key, Func<Connection, bool> needed, StoredConnection? known)
+    private async Task<RefreshOutcome> FlyAsync(OAuthProvider provider, ConnectionKey key, string trigger, Func<Connection, bool> needed, StoredConnection? known)
     {
         try
         {
-            return await RefreshAsync(provider, key, needed, known);
+            var outcome = await RefreshAsync(provider, key, needed, known);
+            // One count per flight, not per waiter: what the provider and the store saw.
+            metrics.RefreshAttempted(provider.Id, trigger, OutcomeTag(outcome.Result));
+            return outcome;
         }
         finally
         {
             flights.TryRemove(key, out _);
         }
     }
+
+    private static string OutcomeTag(RefreshResult result) => result switch
+    {
+        RefreshResult.Refreshed => "refreshed",
+        RefreshResult.NotNeeded => "not_needed",
+        RefreshResult.Unavailable => "unavailable",
+        RefreshResult.NeedsReauth => "needs_reauth",
+        RefreshResult.Missing => "missing",
+        _ => "unknown",
+    };
 
     private async Task<RefreshOutcome> RefreshAsync(OAuthProvider provider, ConnectionKey key, Func<Connection, bool> needed, StoredConnection? known)
     {

@@ -40,11 +40,12 @@ public sealed class McpMetrics
     }
 
     /// <param name="trigger"><c>expiring</c> (before a call), <c>rejected</c> (after a provider 401) or <c>sweep</c>.</param>
-    /// <param name="outcome"><c>refreshed</c>, <c>needs_reauth</c>, <c>backoff</c>, <c>lost_race</c>, …</param>
+    /// <param name="outcome"><c>refreshed</c>, <c>not_needed</c> (another caller or instance did it), <c>unavailable</c>
+    /// (failed for now, or backing off), <c>needs_reauth</c> or <c>missing</c>.</param>
     public void RefreshAttempted(string provider, string trigger, string outcome) =>
         refreshes.Add(1, new TagList { { "provider", provider }, { "trigger", trigger }, { "outcome", outcome } });
 
-    /// <param name="outcome"><c>delivered</c>, <c>retry</c> or <c>dropped</c>.</param>
+    /// <param name="outcome"><c>delivered</c>, <c>failed</c> (to be retried) or <c>dead</c> (given up).</param>
     public void WebhookAttempted(string eventType, string outcome) =>
         webhookDeliveries.Add(1, new TagList { { "event", eventType }, { "outcome", outcome } });
 }
