@@ -74,8 +74,8 @@ param refreshSchedule string = '0 */5 * * * *'
 param rewrapSchedule string = '0 17 * * * *'
 param webhookSchedule string = '0 */1 * * * *'
 
-@description('Give the app identity Key Vault Secrets Officer so POST /api/admin/keys/rotate can add key versions itself. False: Secrets User only; operators add versions with the CLI and call rotate?reload=true (docs/key-rotation.md).')
-param appCanRotateKek bool = true
+@description('False (default, least privilege): the app identity gets Key Vault Secrets User only; operators add key versions with the CLI and call rotate?reload=true (docs/key-rotation.md). True: Secrets Officer, so POST /api/admin/keys/rotate can add versions itself.')
+param appCanRotateKek bool = false
 
 @description('Azure Managed Redis with a replica (doubles its price). The cache holds nothing that Cosmos DB does not.')
 param redisHighAvailability bool = false
