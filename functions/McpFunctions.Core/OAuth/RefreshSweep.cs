@@ -3,6 +3,7 @@ using System.Diagnostics;
 using McpFunctions.Core.Connections;
 using McpFunctions.Core.Jobs;
 using McpFunctions.Core.Providers;
+using McpFunctions.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace McpFunctions.Core.OAuth;
@@ -18,6 +19,7 @@ public sealed class RefreshSweep(
     OAuthProviders oauthProviders,
     RefreshSettings settings,
     TimeProvider clock,
+    McpMetrics metrics,
     ILogger<RefreshSweep> logger) : IScheduledJob
 {
     public const string JobName = "RefreshSweep";
@@ -146,6 +148,11 @@ public sealed class RefreshSweep(
             logger.LogDebug(
                 "Sweep cannot refresh {Provider} account {Account} now ({Reason}); {Outcome} until {NextLook:o} (deferral {Deferrals})",
                 connection.Key.Provider, connection.Key.Account, reason, written is null ? "changed meanwhile, not deferred" : "deferred", nextLook, deferrals);
+            if (written is not null)
+            {
+                metrics.RefreshDeferred(connection.Key.Provider, reason);
+            }
+
             return written is not null;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

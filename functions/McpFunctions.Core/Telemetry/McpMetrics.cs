@@ -19,6 +19,7 @@ public sealed class McpMetrics
     private readonly Counter<long> toolCalls;
     private readonly Histogram<double> toolDuration;
     private readonly Counter<long> refreshes;
+    private readonly Counter<long> deferrals;
     private readonly Counter<long> webhookDeliveries;
 
     public McpMetrics(IMeterFactory meters)
@@ -28,6 +29,7 @@ public sealed class McpMetrics
         toolCalls = meter.CreateCounter<long>("mcpfunctions.tool.calls", "{call}", "tools/call requests that reached a tool, by provider, tool and outcome");
         toolDuration = meter.CreateHistogram<double>("mcpfunctions.tool.duration", "ms", "Time from a tools/call reaching the tool to its result, provider calls included");
         refreshes = meter.CreateCounter<long>("mcpfunctions.token.refreshes", "{refresh}", "OAuth refresh attempts by provider, trigger and outcome");
+        deferrals = meter.CreateCounter<long>("mcpfunctions.token.deferrals", "{connection}", "Due connections the sweep could not refresh and moved out of its range for a backoff, by provider and reason");
         webhookDeliveries = meter.CreateCounter<long>("mcpfunctions.webhook.deliveries", "{delivery}", "Webhook delivery attempts by event and outcome");
     }
 
@@ -44,6 +46,11 @@ public sealed class McpMetrics
     /// (failed for now, or backing off), <c>needs_reauth</c> or <c>missing</c>.</param>
     public void RefreshAttempted(string provider, string trigger, string outcome) =>
         refreshes.Add(1, new TagList { { "provider", provider }, { "trigger", trigger }, { "outcome", outcome } });
+
+    /// <param name="reason"><c>no_oauth_client</c>, <c>provider_not_in_catalog</c>, the refresh's own reason
+    /// (<c>temporarily_unavailable</c>, …) or the exception's type (a credential that does not decrypt).</param>
+    public void RefreshDeferred(string provider, string reason) =>
+        deferrals.Add(1, new TagList { { "provider", provider }, { "reason", reason } });
 
     /// <param name="outcome"><c>delivered</c>, <c>failed</c> (to be retried) or <c>dead</c> (given up).</param>
     public void WebhookAttempted(string eventType, string outcome) =>

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using McpFunctions.Core.Connections;
 using McpFunctions.Core.Credentials;
 using McpFunctions.Core.OAuth;
@@ -50,6 +51,7 @@ public sealed class RefreshSweepTests
         var before = await Task.WhenAll(refreshable.Select(k => rig.StoredAsync(Tenant, k.UserId)));
         await rig.Server.ResetStatsAsync();
         var sweep = rig.Host.Services.GetRequiredService<RefreshSweep>();
+        using var metrics = new MetricsRecorder(rig.Host.Services.GetRequiredService<IMeterFactory>());
 
         var report = await sweep.SweepAsync(CancellationToken.None);
 
@@ -60,6 +62,11 @@ public sealed class RefreshSweepTests
         Assert.Equal(10, report.Due);
         Assert.Equal(5, report.Skipped);
         Assert.Equal(7, report.Deferred);
+        // Operators see why connections wait, by provider: the sweep's log line only counts them.
+        Assert.Equal(
+            ["github:no_oauth_client", "github:no_oauth_client", "github:no_oauth_client", "retired:provider_not_in_catalog", "retired:provider_not_in_catalog"],
+            metrics.Of("mcpfunctions.token.deferrals").Where(m => m.Tag("provider") != OAuthRig.ProviderId).Select(m => $"{m.Tag("provider")}:{m.Tag("reason")}").Order(StringComparer.Ordinal));
+        Assert.Equal(2, metrics.Of("mcpfunctions.token.deferrals").Count(m => m.Tag("provider") == OAuthRig.ProviderId));
         var after = await Task.WhenAll(refreshable.Select(k => rig.StoredAsync(Tenant, k.UserId)));
         for (var i = 0; i < refreshable.Count; i++)
         {
