@@ -79,7 +79,7 @@ public sealed record ConnectionDocument
         RefreshAfter = c.RefreshAfter?.ToUnixTimeSeconds(),
         LastRefreshedAt = c.LastRefreshedAt?.ToUnixTimeSeconds(),
         RefreshFailureCount = c.RefreshFailureCount,
-        NextRefreshAttemptAt = c.NextRefreshAttemptAt is { } next ? NotBefore(next) : null,
+        NextRefreshAttemptAt = c.NextRefreshAttemptAt is { } next ? WholeSecond.NotBefore(next).ToUnixTimeSeconds() : null,
         RefreshTokenExpiresAt = c.RefreshTokenExpiresAt?.ToUnixTimeSeconds(),
         RefreshLease = c.RefreshLease is { } lease ? new RefreshLeaseDocument(lease.Owner, lease.Until.ToUnixTimeMilliseconds()) : null,
         LastRefreshError = c.LastRefreshError,
@@ -106,16 +106,6 @@ public sealed record ConnectionDocument
             LastRefreshError,
             RefreshDeferrals),
         ETag ?? throw new InvalidOperationException("A document read from Cosmos DB has no _etag."));
-
-    /// <summary>A "not before" time in whole seconds, rounded up.</summary>
-    /// <remarks>The other times may round down (a token treated as expiring a little early is refreshed a little
-    /// early); this one may not: rounded down, a retry would come up to a second before the backoff, or the
-    /// provider's Retry-After, allows, and a one-second Retry-After would be no wait at all.</remarks>
-    private static long NotBefore(DateTimeOffset at)
-    {
-        var seconds = at.ToUnixTimeSeconds();
-        return DateTimeOffset.FromUnixTimeSeconds(seconds) < at ? seconds + 1 : seconds;
-    }
 
     private static DateTimeOffset FromEpoch(long seconds) => DateTimeOffset.FromUnixTimeSeconds(seconds);
 

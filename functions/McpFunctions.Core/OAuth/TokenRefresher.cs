@@ -198,7 +198,7 @@ public sealed class TokenRefresher(
                 var expired = connection.ExpiresAt is { } expiresAt && expiresAt <= now;
                 var giveUp = expired && failures >= settings.MaxFailuresAfterExpiry;
                 // A whole second, as the store keeps it: refreshAfter and the next attempt then stay the same instant.
-                var nextAttempt = WholeSecondNotBefore(now + settings.Backoff(failures, failed.RetryAfter));
+                var nextAttempt = WholeSecond.NotBefore(now + settings.Backoff(failures, failed.RetryAfter));
                 var marked = await PersistAsync(connection, etag, c => c with
                 {
                     Status = giveUp ? ConnectionStatus.NeedsReauth : c.Status,
@@ -288,12 +288,6 @@ public sealed class TokenRefresher(
 
         await PublishAsync(ConnectionEventTypes.NeedsReauth, connection.Key, "no_refresh_token");
         return new RefreshOutcome(RefreshResult.NeedsReauth, marked, Reason: "no_refresh_token");
-    }
-
-    private static DateTimeOffset WholeSecondNotBefore(DateTimeOffset at)
-    {
-        var second = DateTimeOffset.FromUnixTimeSeconds(at.ToUnixTimeSeconds());
-        return second < at ? second.AddSeconds(1) : second;
     }
 
     /// <summary>
