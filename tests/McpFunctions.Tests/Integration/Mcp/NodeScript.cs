@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Text;
+using McpFunctions.Tests.Fixtures;
 using System.Text.Json;
 
 namespace McpFunctions.Tests.Integration.Mcp;
@@ -22,15 +22,7 @@ public static class NodeScript
                 $"{modules} is missing: run ./test.sh (stack_install runs npm ci), or `cd tools/localstack && npm ci`.");
         }
 
-        var start = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
+        var start = new ProcessStartInfo("node") { WorkingDirectory = directory };
         start.ArgumentList.Add(Path.Combine(directory, script));
         foreach (var argument in arguments)
         {
@@ -40,23 +32,8 @@ public static class NodeScript
         start.Environment["NO_COLOR"] = "1";
         start.Environment["NODE_NO_WARNINGS"] = "1";
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        var limit = timeout ?? DefaultTimeout;
-        using var cts = new CancellationTokenSource(limit);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            Assert.Fail($"node {script} did not finish within {limit.TotalSeconds:0} s.\nstdout:\n{await stdout}\nstderr:\n{await stderr}");
-        }
-
-        return new NodeRun(script, process.ExitCode, await stdout, await stderr);
+        var run = await ChildProcess.RunAsync(start, timeout ?? DefaultTimeout);
+        return new NodeRun(script, run.ExitCode, run.Stdout, run.Stderr);
     }
 
     /// <summary>The folder holding <c>McpFunctions.sln</c>, found by walking up from the test binaries.</summary>

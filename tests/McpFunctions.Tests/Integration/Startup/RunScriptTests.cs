@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using McpFunctions.Http.Auth;
+using McpFunctions.Tests.Fixtures;
 using McpFunctions.Tests.Integration.Mcp;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -122,39 +123,14 @@ public sealed class RunScriptTests
         return new CallerAuthenticator(Options.Create(options));
     }
 
-    private static async Task<ScriptRun> RunAsync(string file, IEnumerable<string> arguments)
+    private static Task<ChildProcessRun> RunAsync(string file, IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo(file)
-        {
-            WorkingDirectory = NodeScript.RepositoryRoot(),
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        var start = new ProcessStartInfo(file) { WorkingDirectory = NodeScript.RepositoryRoot() };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {file}.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(Limit);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{file} {string.Join(' ', arguments)} did not finish within {Limit.TotalMinutes} minutes.\n{await stderr}");
-        }
-
-        return new ScriptRun(process.ExitCode, await stdout, await stderr);
-    }
-
-    private sealed record ScriptRun(int ExitCode, string Stdout, string Stderr)
-    {
-        public override string ToString() => $"exit {ExitCode}\nstdout:\n{Stdout}\nstderr:\n{Stderr}";
+        return ChildProcess.RunAsync(start, Limit);
     }
 }
