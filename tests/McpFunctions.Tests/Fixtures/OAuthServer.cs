@@ -113,7 +113,8 @@ public sealed record OAuthTokenResponse(HttpStatusCode Status, JsonElement Body)
 /// process: disposing the server forgets every token.</remarks>
 public sealed class OAuthServer : IAsyncDisposable
 {
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
+    // Generous: node loads oidc-provider from disk, which takes tens of seconds while a parallel test run loads both cores.
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
     private const string ReadyPrefix = "oauth ready on ";
 
