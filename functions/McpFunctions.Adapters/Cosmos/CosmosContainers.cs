@@ -17,6 +17,16 @@ public sealed class CosmosContainers : IHealthProbe, IDisposable
     /// <summary>The webhook outbox: events kept until delivered.</summary>
     public const string WebhooksContainer = "webhooks";
 
+    /// <summary>Every container with its partition key and TTL, as created here and by infra/modules/cosmos.bicep (a test
+    /// holds the compiled template to this list).</summary>
+    public static IReadOnlyList<ContainerProperties> Definitions() =>
+    [
+        new(ConnectionsContainer, "/pk"),
+        // TTL on, no default expiry: each item says its own lifetime in "ttl" (Cosmos deletes it then).
+        new(OAuthStatesContainer, "/id") { DefaultTimeToLive = -1 },
+        new(WebhooksContainer, "/id") { DefaultTimeToLive = -1 },
+    ];
+
     private readonly CosmosOptions options;
     private readonly CosmosClient client;
     private readonly SemaphoreSlim initLock = new(1, 1);
@@ -84,12 +94,11 @@ public sealed class CosmosContainers : IHealthProbe, IDisposable
             if (!initialized)
             {
                 var database = (await client.CreateDatabaseIfNotExistsAsync(options.DatabaseName, cancellationToken: cancellationToken)).Database;
-                await database.CreateContainerIfNotExistsAsync(new ContainerProperties(ConnectionsContainer, "/pk"), cancellationToken: cancellationToken);
-                // TTL on, no default expiry: each item says its own lifetime in "ttl" (Cosmos deletes it then).
-                await database.CreateContainerIfNotExistsAsync(
-                    new ContainerProperties(OAuthStatesContainer, "/id") { DefaultTimeToLive = -1 }, cancellationToken: cancellationToken);
-                await database.CreateContainerIfNotExistsAsync(
-                    new ContainerProperties(WebhooksContainer, "/id") { DefaultTimeToLive = -1 }, cancellationToken: cancellationToken);
+                foreach (var container in Definitions())
+                {
+                    await database.CreateContainerIfNotExistsAsync(container, cancellationToken: cancellationToken);
+                }
+
                 initialized = true;
             }
         }

@@ -5,7 +5,6 @@ using StackExchange.Redis;
 namespace McpFunctions.Adapters.Redis;
 
 /// <summary>One shared multiplexer, connected lazily so that a Redis outage never stops startup.</summary>
-/// <remarks>Only API that StackExchange.Redis 2.x keeps is used here, so upgrading is a version bump.</remarks>
 public sealed class RedisConnection : IHealthProbe, IDisposable
 {
     private readonly Lazy<Task<ConnectionMultiplexer>> multiplexer;

@@ -26,7 +26,7 @@ public sealed partial class ProviderCatalog
         this.providers = byId.ToFrozenDictionary(StringComparer.Ordinal);
         ToolsByName = this.providers.Values
             .SelectMany(p => p.Tools.Select(t => (Tool: t, Provider: p)))
-            .ToFrozenDictionary(x => x.Tool.Name, x => new ProviderTool(x.Provider, x.Tool), StringComparer.Ordinal);
+            .ToFrozenDictionary(x => x.Tool.Name, x => new ProviderTool(x.Provider, x.Tool, ToolInputSchema.Compile(x.Tool.InputSchema)), StringComparer.Ordinal);
     }
 
     public IEnumerable<ProviderDescriptor> All => providers.Values;
@@ -192,15 +192,13 @@ public sealed partial class ProviderCatalog
         Require(where, $"{at}.description", !string.IsNullOrWhiteSpace(tool.Description), "is required");
         Require(where, $"{at}.inputSchema", tool.InputSchema.ValueKind == JsonValueKind.Object
             && tool.InputSchema.TryGetProperty("type", out var type) && type.ValueEquals("object"), "must be a JSON Schema with \"type\": \"object\"");
-        foreach (var keyword in ArgumentValidator.UnsupportedKeywords(tool.InputSchema))
+        try
         {
-            Require(where, $"{at}.inputSchema.{keyword}", false, "is not a JSON Schema keyword the argument validator enforces (use only: "
-                + string.Join(", ", ArgumentValidator.SupportedKeywords.Order(StringComparer.Ordinal)) + "; or an annotation such as description)");
+            ToolInputSchema.Compile(tool.InputSchema);
         }
-
-        foreach (var (path, problem) in ArgumentValidator.InvalidKeywords(tool.InputSchema))
+        catch (FormatException ex)
         {
-            Require(where, path.Length == 0 ? $"{at}.inputSchema" : $"{at}.inputSchema.{path}", false, problem);
+            Require(where, $"{at}.inputSchema", false, "is not a valid JSON Schema: " + ex.Message);
         }
 
         Require(where, $"{at}.request", tool.Request is not null, "is required");
@@ -279,4 +277,5 @@ public sealed partial class ProviderCatalog
 public sealed record ProviderDefinition(string SettingName, string Id, string Json);
 
 /// <summary>A tool together with the provider that owns it.</summary>
-public sealed record ProviderTool(ProviderDescriptor Provider, ToolDescriptor Tool);
+/// <param name="Input">The tool's input schema, compiled once when the catalog loads.</param>
+public sealed record ProviderTool(ProviderDescriptor Provider, ToolDescriptor Tool, ToolInputSchema Input);

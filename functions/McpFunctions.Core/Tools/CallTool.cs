@@ -30,7 +30,7 @@ public sealed class CallTool(
         }
 
         var started = clock.GetTimestamp();
-        var outcome = await RunAsync(caller, entry.Provider, entry.Tool, arguments, cancellationToken);
+        var outcome = await RunAsync(caller, entry.Provider, entry.Tool, entry.Input, arguments, cancellationToken);
         metrics.ToolCalled(entry.Provider.Id, entry.Tool.Name, OutcomeTag(outcome), clock.GetElapsedTime(started));
         return outcome;
     }
@@ -43,7 +43,7 @@ public sealed class CallTool(
         _ => "unknown",
     };
 
-    private async Task<ToolOutcome> RunAsync(Caller caller, ProviderDescriptor provider, ToolDescriptor tool, JsonElement arguments, CancellationToken cancellationToken)
+    private async Task<ToolOutcome> RunAsync(Caller caller, ProviderDescriptor provider, ToolDescriptor tool, ToolInputSchema input, JsonElement arguments, CancellationToken cancellationToken)
     {
         if (arguments.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
         {
@@ -67,7 +67,7 @@ public sealed class CallTool(
             arguments = Without(arguments, AccountArgument);
         }
 
-        if (ArgumentValidator.Validate(tool.InputSchema, arguments) is { } invalid)
+        if (input.Validate(arguments) is { } invalid)
         {
             return new ToolOutcome.Failed(ErrorCode.ValidationError, $"Invalid arguments: {invalid.Message}");
         }

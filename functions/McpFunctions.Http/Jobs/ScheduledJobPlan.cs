@@ -5,7 +5,7 @@ namespace McpFunctions.Http.Jobs;
 
 /// <summary>A job's name and the schedule it runs on: its setting's value, or its default when the setting is absent.</summary>
 /// <param name="FromSetting">True when the schedule came from <paramref name="ScheduleSetting"/> rather than the job's default.</param>
-public sealed record ScheduledJobPlan(string Name, string ScheduleSetting, CronSchedule Schedule, bool FromSetting)
+public sealed record ScheduledJobPlan(string Name, string ScheduleSetting, JobSchedule Schedule, bool FromSetting)
 {
     /// <summary>Reads the job's schedule setting; an invalid expression fails here, naming the setting.</summary>
     public static ScheduledJobPlan For(IScheduledJob job, IConfiguration configuration)
@@ -15,7 +15,7 @@ public sealed record ScheduledJobPlan(string Name, string ScheduleSetting, CronS
         var configured = configuration[job.ScheduleSetting];
         var fromSetting = !string.IsNullOrWhiteSpace(configured);
         var expression = fromSetting ? configured! : job.DefaultSchedule;
-        if (!CronSchedule.TryParse(expression, out var schedule, out var error))
+        if (!JobSchedule.TryParse(expression, out var schedule, out var error))
         {
             var source = fromSetting ? job.ScheduleSetting : $"the default schedule of job {job.Name} (setting {job.ScheduleSetting} is not set)";
             throw new InvalidOperationException(

@@ -38,7 +38,7 @@ internal static class CatalogSamples
     {
         var json = new StringBuilder();
         Write(schema, json);
-        return ToolFixtures.Json(json.ToString());
+        return ToolFixtures.JsonOf(json.ToString());
     }
 
     private static void Write(JsonElement schema, StringBuilder json)

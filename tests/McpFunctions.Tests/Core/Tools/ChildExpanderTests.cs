@@ -141,7 +141,7 @@ public sealed class ChildExpanderTests
     {
         var reply = await ChildExpander.ExpandAsync(tool, First, new ProviderReply(200, Bytes(listing)), SendAsync, Budget, CancellationToken.None);
         Assert.Equal(200, reply.Status);
-        return Json(Text(reply.Body));
+        return JsonOf(Text(reply.Body));
     }
 
     private Task<ProviderReply> SendAsync(ProviderCall call, CancellationToken ct)

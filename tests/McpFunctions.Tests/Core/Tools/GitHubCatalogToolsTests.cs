@@ -66,7 +66,7 @@ public sealed class GitHubCatalogToolsTests
         var tool = Tool("github", toolName);
         var arguments = MinimalArguments(tool.InputSchema);
 
-        Assert.Null(ArgumentValidator.Validate(tool.InputSchema, arguments));
+        Assert.Null(ToolInputSchema.Compile(tool.InputSchema).Validate(arguments));
         var call = ToolRequestRenderer.Render(tool, arguments);
 
         Assert.Equal(tool.Request.Method, call.Method);
@@ -77,7 +77,7 @@ public sealed class GitHubCatalogToolsTests
     [Fact]
     public void Render_GetIssue_BuildsTheRepositoryPath()
     {
-        var call = ToolRequestRenderer.Render(Tool("github", "github_get_issue"), Json("""{"owner":"octocat","repo":"hello-world","issue_number":42}"""));
+        var call = ToolRequestRenderer.Render(Tool("github", "github_get_issue"), JsonOf("""{"owner":"octocat","repo":"hello-world","issue_number":42}"""));
 
         Assert.Equal(("GET", "/repos/octocat/hello-world/issues/42"), (call.Method, call.PathAndQuery));
     }
@@ -86,7 +86,7 @@ public sealed class GitHubCatalogToolsTests
     public void Render_CreateIssue_SendsOnlyTheGivenFields()
     {
         var call = ToolRequestRenderer.Render(Tool("github", "github_create_issue"),
-            Json("""{"owner":"octocat","repo":"hello-world","title":"Found a bug","labels":["bug"]}"""));
+            JsonOf("""{"owner":"octocat","repo":"hello-world","title":"Found a bug","labels":["bug"]}"""));
 
         Assert.Equal(("POST", "/repos/octocat/hello-world/issues"), (call.Method, call.PathAndQuery));
         Assert.Equal("""{"title":"Found a bug","labels":["bug"]}""", Text(call.JsonBody));
@@ -95,7 +95,7 @@ public sealed class GitHubCatalogToolsTests
     [Fact]
     public void Render_ListRepos_PassesPaging()
     {
-        var call = ToolRequestRenderer.Render(Tool("github", "github_list_repos"), Json("""{"visibility":"private","per_page":100,"page":2}"""));
+        var call = ToolRequestRenderer.Render(Tool("github", "github_list_repos"), JsonOf("""{"visibility":"private","per_page":100,"page":2}"""));
 
         Assert.Equal("/user/repos?visibility=private&per_page=100&page=2", call.PathAndQuery);
     }
@@ -107,7 +107,7 @@ public sealed class GitHubCatalogToolsTests
     [InlineData("""{"owner":"octocat","repo":"x","issue_number":"1"}""", "issue_number")]
     public void Validate_GetIssueWithBadArguments_NamesTheField(string arguments, string field)
     {
-        var failure = ArgumentValidator.Validate(Tool("github", "github_get_issue").InputSchema, Json(arguments));
+        var failure = ToolInputSchema.Compile(Tool("github", "github_get_issue").InputSchema).Validate(JsonOf(arguments));
 
         Assert.NotNull(failure);
         Assert.StartsWith(field, failure.Message, StringComparison.Ordinal);
@@ -117,9 +117,9 @@ public sealed class GitHubCatalogToolsTests
     public void Render_RepoNamedDotDot_IsRefusedEvenThoughThePatternAllowsDots()
     {
         var tool = Tool("github", "github_get_repo");
-        var arguments = Json("""{"owner":"octocat","repo":".."}""");
+        var arguments = JsonOf("""{"owner":"octocat","repo":".."}""");
 
-        Assert.Null(ArgumentValidator.Validate(tool.InputSchema, arguments));
+        Assert.Null(ToolInputSchema.Compile(tool.InputSchema).Validate(arguments));
         var ex = Assert.Throws<McpFunctionsException>(() => ToolRequestRenderer.Render(tool, arguments));
         Assert.Equal(ErrorCode.ValidationError, ex.Code);
     }

@@ -37,8 +37,7 @@ public sealed class NotionCatalogToolsTests
     {
         Assert.All(Notion.Value.Tools, tool =>
         {
-            Assert.Empty(ArgumentValidator.UnsupportedKeywords(tool.InputSchema));
-            Assert.Empty(ArgumentValidator.InvalidKeywords(tool.InputSchema));
+            Assert.NotNull(ToolInputSchema.Compile(tool.InputSchema));
         });
     }
 
@@ -49,7 +48,7 @@ public sealed class NotionCatalogToolsTests
         var tool = Notion.Value.Tools.Single(t => t.Name == toolName);
         var arguments = CatalogSamples.MinimalArguments(tool.InputSchema);
 
-        Assert.Null(ArgumentValidator.Validate(tool.InputSchema, arguments));
+        Assert.Null(ToolInputSchema.Compile(tool.InputSchema).Validate(arguments));
         var call = ToolRequestRenderer.Render(tool, arguments);
 
         Assert.Equal(tool.Request.Method, call.Method);
@@ -69,7 +68,7 @@ public sealed class NotionCatalogToolsTests
     {
         var tool = Notion.Value.Tools.Single(t => t.Name == "notion_archive_page");
 
-        var call = ToolRequestRenderer.Render(tool, Json($$"""{"page_id":"{{Uuid}}","account":"work"}"""));
+        var call = ToolRequestRenderer.Render(tool, JsonOf($$"""{"page_id":"{{Uuid}}","account":"work"}"""));
 
         Assert.Equal(("PATCH", $"/v1/pages/{Uuid}", """{"archived":true}"""), (call.Method, call.PathAndQuery, Text(call.JsonBody)));
     }
@@ -79,7 +78,7 @@ public sealed class NotionCatalogToolsTests
     {
         var tool = Notion.Value.Tools.Single(t => t.Name == "notion_create_page");
 
-        var call = ToolRequestRenderer.Render(tool, Json($$$$"""{"parent_database_id":"{{{{Uuid}}}}","properties":{"Name":{"title":[]}}}"""));
+        var call = ToolRequestRenderer.Render(tool, JsonOf($$$$"""{"parent_database_id":"{{{{Uuid}}}}","properties":{"Name":{"title":[]}}}"""));
 
         Assert.Equal($$$$"""{"parent":{"database_id":"{{{{Uuid}}}}"},"properties":{"Name":{"title":[]}}}""", Text(call.JsonBody));
     }
@@ -89,21 +88,33 @@ public sealed class NotionCatalogToolsTests
     {
         var tool = Notion.Value.Tools.Single(t => t.Name == "notion_read_page");
 
-        var failure = ArgumentValidator.Validate(tool.InputSchema, Json("""{"page_id":"../../v1/users/aaaaaaaaaaaaaaaaaaa"}"""));
+        var failure = ToolInputSchema.Compile(tool.InputSchema).Validate(JsonOf("""{"page_id":"../../v1/users/aaaaaaaaaaaaaaaaaaa"}"""));
 
         Assert.NotNull(failure);
-        Assert.StartsWith("page_id: must match the pattern", failure.Message, StringComparison.Ordinal);
+        Assert.StartsWith("page_id: ", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Load_SchemaWithUnsupportedKeyword_FailsNamingFileToolAndKeyword()
+    public void Load_InvalidSchema_FailsNamingFileAndTool()
     {
-        var catalog = CatalogWithSchema("""{"type":"object","properties":{"filter":{"type":"object","oneOf":[{"required":["a"]}]}}}""");
+        var catalog = CatalogWithSchema("""{"type":"object","properties":{"filter":{"type":"objekt"}}}""");
 
         var ex = Assert.Throws<InvalidOperationException>(() => ProviderCatalog.Load([("broken.json", catalog)], McpJsonContext.Default.ProviderDescriptor));
 
         Assert.Contains("'broken.json'", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("tools[demo_tool].inputSchema.properties.filter.oneOf", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("tools[demo_tool].inputSchema", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("objekt", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_SchemaWithKeywordsBeyondTheOldSubset_Loads()
+    {
+        // Full JSON Schema 2020-12 now: oneOf is enforced, not refused.
+        var catalog = CatalogWithSchema("""{"type":"object","properties":{"filter":{"type":"object","oneOf":[{"required":["a"]}]}}}""");
+
+        var loaded = ProviderCatalog.Load([("fine.json", catalog)], McpJsonContext.Default.ProviderDescriptor);
+
+        Assert.NotNull(ToolInputSchema.Compile(loaded.ToolsByName["demo_tool"].Tool.InputSchema).Validate(JsonOf("""{"filter":{"b":1}}""")));
     }
 
     [Fact]
@@ -113,7 +124,8 @@ public sealed class NotionCatalogToolsTests
 
         var ex = Assert.Throws<InvalidOperationException>(() => ProviderCatalog.Load([("broken.json", catalog)], McpJsonContext.Default.ProviderDescriptor));
 
-        Assert.Contains("tools[demo_tool].inputSchema.properties.id.pattern", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("tools[demo_tool].inputSchema", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("([a-z", ex.Message, StringComparison.Ordinal);
     }
 
     private static MemoryStream CatalogWithSchema(string schema) => new(Encoding.UTF8.GetBytes($$"""

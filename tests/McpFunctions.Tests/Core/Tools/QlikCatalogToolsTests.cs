@@ -68,7 +68,7 @@ public sealed class QlikCatalogToolsTests
         var tool = Tool("qlik", toolName);
         var arguments = MinimalArguments(tool.InputSchema);
 
-        Assert.Null(ArgumentValidator.Validate(tool.InputSchema, arguments));
+        Assert.Null(ToolInputSchema.Compile(tool.InputSchema).Validate(arguments));
         var call = ToolRequestRenderer.Render(tool, arguments);
 
         Assert.Equal("GET", call.Method);
@@ -82,7 +82,7 @@ public sealed class QlikCatalogToolsTests
     {
         var tool = Tool("qlik", "qlik_get_apps");
 
-        var call = ToolRequestRenderer.Render(tool, Json("""{"name":"Sales 2026","spaceId":"personal","sort":"-updatedAt","limit":50,"next":"abc=="}"""));
+        var call = ToolRequestRenderer.Render(tool, JsonOf("""{"name":"Sales 2026","spaceId":"personal","sort":"-updatedAt","limit":50,"next":"abc=="}"""));
 
         Assert.Equal("/api/v1/items?resourceType=app&noActions=true&name=Sales%202026&spaceId=personal&sort=-updatedAt&limit=50&next=abc%3D%3D", call.PathAndQuery);
     }
@@ -90,7 +90,7 @@ public sealed class QlikCatalogToolsTests
     [Fact]
     public void Render_GetAppsWithoutArguments_ListsAppsOnly()
     {
-        var call = ToolRequestRenderer.Render(Tool("qlik", "qlik_get_apps"), Json("{}"));
+        var call = ToolRequestRenderer.Render(Tool("qlik", "qlik_get_apps"), JsonOf("{}"));
 
         Assert.Equal("/api/v1/items?resourceType=app&noActions=true", call.PathAndQuery);
     }
@@ -111,7 +111,7 @@ public sealed class QlikCatalogToolsTests
     [Fact]
     public void Render_GetApp_PutsTheGuidInThePath()
     {
-        var call = ToolRequestRenderer.Render(Tool("qlik", "qlik_get_app"), Json($$"""{"appId":"{{AppId}}"}"""));
+        var call = ToolRequestRenderer.Render(Tool("qlik", "qlik_get_app"), JsonOf($$"""{"appId":"{{AppId}}"}"""));
 
         Assert.Equal($"/api/v1/apps/{AppId}", call.PathAndQuery);
     }
@@ -122,7 +122,7 @@ public sealed class QlikCatalogToolsTests
     [InlineData("""{"appId":"6b4b9c3e-2f1d-4a8e-9c47-1f0e2d3c4b5a","tenant":"x"}""", "tenant")]
     public void Validate_GetAppWithBadArguments_NamesTheField(string arguments, string field)
     {
-        var failure = ArgumentValidator.Validate(Tool("qlik", "qlik_get_app").InputSchema, Json(arguments));
+        var failure = ToolInputSchema.Compile(Tool("qlik", "qlik_get_app").InputSchema).Validate(JsonOf(arguments));
 
         Assert.NotNull(failure);
         Assert.Contains(field, failure.Message, StringComparison.Ordinal);
@@ -135,13 +135,13 @@ public sealed class QlikCatalogToolsTests
     [InlineData("""{"spaceId":"a/b"}""")]
     public void Validate_GetAppsOutsideQliksLimits_IsRefused(string arguments)
     {
-        Assert.NotNull(ArgumentValidator.Validate(Tool("qlik", "qlik_get_apps").InputSchema, Json(arguments)));
+        Assert.NotNull(ToolInputSchema.Compile(Tool("qlik", "qlik_get_apps").InputSchema).Validate(JsonOf(arguments)));
     }
 
     [Fact]
     public void Render_SpaceIdThatIsADot_IsRefusedByTheRenderer()
     {
-        var ex = Assert.Throws<McpFunctionsException>(() => ToolRequestRenderer.Render(Tool("qlik", "qlik_get_space"), Json("""{"spaceId":".."}""")));
+        var ex = Assert.Throws<McpFunctionsException>(() => ToolRequestRenderer.Render(Tool("qlik", "qlik_get_space"), JsonOf("""{"spaceId":".."}""")));
 
         Assert.Equal(ErrorCode.ValidationError, ex.Code);
     }

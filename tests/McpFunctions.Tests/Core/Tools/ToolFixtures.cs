@@ -7,7 +7,7 @@ namespace McpFunctions.Tests.Core.Tools;
 /// <summary>Small builders shared by the tool tests: JSON from text and tools from request templates.</summary>
 internal static class ToolFixtures
 {
-    public static JsonElement Json(string json)
+    public static JsonElement JsonOf(string json)
     {
         using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 512 });
         return document.RootElement.Clone();
@@ -18,5 +18,5 @@ internal static class ToolFixtures
     public static ReadOnlyMemory<byte> Bytes(string json) => Encoding.UTF8.GetBytes(json);
 
     public static ToolDescriptor Tool(ToolRequest request, string? output = null, string schema = """{"type":"object"}""") =>
-        new("test_tool", null, "A tool under test.", Json(schema), null, request, output);
+        new("test_tool", null, "A tool under test.", JsonOf(schema), null, request, output);
 }

@@ -11,7 +11,7 @@ public sealed class ToolRequestRendererTests
 
     private static readonly ToolDescriptor ReadPage = Tool(new ToolRequest("GET", "/v1/pages/{page_id}"));
 
-    private static readonly ToolDescriptor CreatePage = Tool(new ToolRequest("POST", "/v1/pages", Body: Json("""
+    private static readonly ToolDescriptor CreatePage = Tool(new ToolRequest("POST", "/v1/pages", Body: JsonOf("""
         {
           "parent": { "page_id": "{parent_page_id}", "database_id": "{parent_database_id}" },
           "properties": "{properties}",
@@ -30,7 +30,7 @@ public sealed class ToolRequestRendererTests
     [Fact]
     public void Render_PathPlaceholder_BecomesTheArgument()
     {
-        var call = ToolRequestRenderer.Render(ReadPage, Json($$"""{"page_id":"{{Uuid}}"}"""));
+        var call = ToolRequestRenderer.Render(ReadPage, JsonOf($$"""{"page_id":"{{Uuid}}"}"""));
 
         Assert.Equal("GET", call.Method);
         Assert.Equal($"/v1/pages/{Uuid}", call.PathAndQuery);
@@ -48,7 +48,7 @@ public sealed class ToolRequestRendererTests
     [InlineData("a.b", "a.b")]
     public void Render_PathSegment_IsPercentEncodedAsOneSegment(string value, string expected)
     {
-        var call = ToolRequestRenderer.Render(ReadPage, Json($$"""{"page_id":"{{value}}"}"""));
+        var call = ToolRequestRenderer.Render(ReadPage, JsonOf($$"""{"page_id":"{{value}}"}"""));
 
         Assert.Equal($"/v1/pages/{expected}", call.PathAndQuery);
     }
@@ -56,7 +56,7 @@ public sealed class ToolRequestRendererTests
     [Fact]
     public void Render_NumberInPath_IsItsJsonText()
     {
-        Assert.Equal("/v1/pages/42", ToolRequestRenderer.Render(ReadPage, Json("""{"page_id":42}""")).PathAndQuery);
+        Assert.Equal("/v1/pages/42", ToolRequestRenderer.Render(ReadPage, JsonOf("""{"page_id":42}""")).PathAndQuery);
     }
 
     [Theory]
@@ -75,7 +75,7 @@ public sealed class ToolRequestRendererTests
     [InlineData("a\\u007f")]
     public void Render_UnsafePathSegment_IsRefusedNamingTheArgument(string jsonEscapedValue)
     {
-        var ex = Assert.Throws<McpFunctionsException>(() => ToolRequestRenderer.Render(ReadPage, Json($$"""{"page_id":"{{jsonEscapedValue}}"}""")));
+        var ex = Assert.Throws<McpFunctionsException>(() => ToolRequestRenderer.Render(ReadPage, JsonOf($$"""{"page_id":"{{jsonEscapedValue}}"}""")));
 
         Assert.Equal(ErrorCode.ValidationError, ex.Code);
         Assert.StartsWith("page_id: ", ex.Message, StringComparison.Ordinal);
@@ -88,7 +88,7 @@ public sealed class ToolRequestRendererTests
     [InlineData("""{"page_id":true}""", "page_id: must be a string")]
     public void Render_PathArgumentMissingOrNotScalar_IsRefused(string arguments, string expected)
     {
-        var ex = Assert.Throws<McpFunctionsException>(() => ToolRequestRenderer.Render(ReadPage, Json(arguments)));
+        var ex = Assert.Throws<McpFunctionsException>(() => ToolRequestRenderer.Render(ReadPage, JsonOf(arguments)));
 
         Assert.Equal(ErrorCode.ValidationError, ex.Code);
         Assert.Equal(expected, ex.Message);
@@ -97,7 +97,7 @@ public sealed class ToolRequestRendererTests
     [Fact]
     public void Render_ArgumentsNotAnObject_IsRefused()
     {
-        var ex = Assert.Throws<McpFunctionsException>(() => ToolRequestRenderer.Render(ReadPage, Json("[]")));
+        var ex = Assert.Throws<McpFunctionsException>(() => ToolRequestRenderer.Render(ReadPage, JsonOf("[]")));
 
         Assert.Equal(ErrorCode.ValidationError, ex.Code);
     }
@@ -105,7 +105,7 @@ public sealed class ToolRequestRendererTests
     [Fact]
     public void Render_QueryPlaceholders_AbsentOnesAreDropped()
     {
-        var call = ToolRequestRenderer.Render(ListComments, Json($$"""{"block_id":"{{Uuid}}"}"""));
+        var call = ToolRequestRenderer.Render(ListComments, JsonOf($$"""{"block_id":"{{Uuid}}"}"""));
 
         Assert.Equal($"/v1/comments?block_id={Uuid}", call.PathAndQuery);
     }
@@ -115,7 +115,7 @@ public sealed class ToolRequestRendererTests
     {
         var tool = Tool(new ToolRequest("GET", "/v1/x", new Dictionary<string, string> { ["page_size"] = "{page_size}", ["archived"] = "{archived}" }));
 
-        var call = ToolRequestRenderer.Render(tool, Json("""{"page_size":50,"archived":false}"""));
+        var call = ToolRequestRenderer.Render(tool, JsonOf("""{"page_size":50,"archived":false}"""));
 
         Assert.Equal("/v1/x?page_size=50&archived=false", call.PathAndQuery);
     }
@@ -123,7 +123,7 @@ public sealed class ToolRequestRendererTests
     [Fact]
     public void Render_QueryNull_IsDropped()
     {
-        var call = ToolRequestRenderer.Render(ListComments, Json($$"""{"block_id":"b","start_cursor":null}"""));
+        var call = ToolRequestRenderer.Render(ListComments, JsonOf($$"""{"block_id":"b","start_cursor":null}"""));
 
         Assert.Equal("/v1/comments?block_id=b", call.PathAndQuery);
     }
@@ -131,7 +131,7 @@ public sealed class ToolRequestRendererTests
     [Fact]
     public void Render_QueryValues_ArePercentEncoded()
     {
-        var call = ToolRequestRenderer.Render(ListComments, Json("""{"block_id":"a b&c=d#e/f?é","start_cursor":"x+y"}"""));
+        var call = ToolRequestRenderer.Render(ListComments, JsonOf("""{"block_id":"a b&c=d#e/f?é","start_cursor":"x+y"}"""));
 
         Assert.Equal("/v1/comments?block_id=a%20b%26c%3Dd%23e%2Ff%3F%C3%A9&start_cursor=x%2By", call.PathAndQuery);
     }
@@ -141,7 +141,7 @@ public sealed class ToolRequestRendererTests
     {
         var tool = Tool(new ToolRequest("GET", "/v1/x", new Dictionary<string, string> { ["id"] = "{ids}" }));
 
-        var call = ToolRequestRenderer.Render(tool, Json("""{"ids":["a","b c",3]}"""));
+        var call = ToolRequestRenderer.Render(tool, JsonOf("""{"ids":["a","b c",3]}"""));
 
         Assert.Equal("/v1/x?id=a&id=b%20c&id=3", call.PathAndQuery);
     }
@@ -149,7 +149,7 @@ public sealed class ToolRequestRendererTests
     [Fact]
     public void Render_QueryObject_IsRefused()
     {
-        var ex = Assert.Throws<McpFunctionsException>(() => ToolRequestRenderer.Render(ListComments, Json("""{"block_id":{"a":1}}""")));
+        var ex = Assert.Throws<McpFunctionsException>(() => ToolRequestRenderer.Render(ListComments, JsonOf("""{"block_id":{"a":1}}""")));
 
         Assert.Equal(ErrorCode.ValidationError, ex.Code);
         Assert.StartsWith("block_id: ", ex.Message, StringComparison.Ordinal);
@@ -160,7 +160,7 @@ public sealed class ToolRequestRendererTests
     {
         var tool = Tool(new ToolRequest("GET", "/v1/blocks/{id}/children", new Dictionary<string, string> { ["page_size"] = "100", ["q"] = "a b" }));
 
-        var call = ToolRequestRenderer.Render(tool, Json("""{"id":"x"}"""));
+        var call = ToolRequestRenderer.Render(tool, JsonOf("""{"id":"x"}"""));
 
         Assert.Equal("/v1/blocks/x/children?page_size=100&q=a%20b", call.PathAndQuery);
     }
@@ -170,13 +170,13 @@ public sealed class ToolRequestRendererTests
     {
         var tool = Tool(new ToolRequest("GET", "/v1/x?fixed=1", new Dictionary<string, string> { ["q"] = "{q}" }));
 
-        Assert.Equal("/v1/x?fixed=1&q=2", ToolRequestRenderer.Render(tool, Json("""{"q":"2"}""")).PathAndQuery);
+        Assert.Equal("/v1/x?fixed=1&q=2", ToolRequestRenderer.Render(tool, JsonOf("""{"q":"2"}""")).PathAndQuery);
     }
 
     [Fact]
     public void Render_BodyWithEveryArgument_CopiesJsonValues()
     {
-        var call = ToolRequestRenderer.Render(CreatePage, Json("""
+        var call = ToolRequestRenderer.Render(CreatePage, JsonOf("""
             {"parent_page_id":"p1","properties":{"title":[{"text":{"content":"Hi \"there\" é"}}]},"children":[{"type":"divider","divider":{}}],"icon":null}
             """));
 
@@ -188,7 +188,7 @@ public sealed class ToolRequestRendererTests
     [Fact]
     public void Render_BodyAbsentArguments_DropsPropertiesAndEmptiedObjects()
     {
-        var call = ToolRequestRenderer.Render(CreatePage, Json("""{"properties":{}}"""));
+        var call = ToolRequestRenderer.Render(CreatePage, JsonOf("""{"properties":{}}"""));
 
         Assert.Equal("""{"properties":{}}""", Text(call.JsonBody));
     }
@@ -196,7 +196,7 @@ public sealed class ToolRequestRendererTests
     [Fact]
     public void Render_BodyNestedPlaceholders_KeepsThePresentOne()
     {
-        var call = ToolRequestRenderer.Render(CreatePage, Json("""{"parent_database_id":"d1","properties":{}}"""));
+        var call = ToolRequestRenderer.Render(CreatePage, JsonOf("""{"parent_database_id":"d1","properties":{}}"""));
 
         Assert.Equal("""{"parent":{"database_id":"d1"},"properties":{}}""", Text(call.JsonBody));
     }
@@ -204,33 +204,33 @@ public sealed class ToolRequestRendererTests
     [Fact]
     public void Render_BodyObjectWithLiteralAndAbsentPlaceholder_KeepsTheLiteral()
     {
-        var tool = Tool(new ToolRequest("POST", "/v1/databases", Body: Json("""{"parent":{"type":"page_id","page_id":"{parent_page_id}"}}""")));
+        var tool = Tool(new ToolRequest("POST", "/v1/databases", Body: JsonOf("""{"parent":{"type":"page_id","page_id":"{parent_page_id}"}}""")));
 
-        Assert.Equal("""{"parent":{"type":"page_id"}}""", Text(ToolRequestRenderer.Render(tool, Json("{}")).JsonBody));
+        Assert.Equal("""{"parent":{"type":"page_id"}}""", Text(ToolRequestRenderer.Render(tool, JsonOf("{}")).JsonBody));
     }
 
     [Fact]
     public void Render_BodyLiteralEmptyContainers_AreKept()
     {
-        var tool = Tool(new ToolRequest("POST", "/v1/x", Body: Json("""{"divider":{},"tags":[],"x":"{x}"}""")));
+        var tool = Tool(new ToolRequest("POST", "/v1/x", Body: JsonOf("""{"divider":{},"tags":[],"x":"{x}"}""")));
 
-        Assert.Equal("""{"divider":{},"tags":[]}""", Text(ToolRequestRenderer.Render(tool, Json("{}")).JsonBody));
+        Assert.Equal("""{"divider":{},"tags":[]}""", Text(ToolRequestRenderer.Render(tool, JsonOf("{}")).JsonBody));
     }
 
     [Fact]
     public void Render_BodyArrayPlaceholders_DropAbsentElementsAndEmptiedArrays()
     {
-        var tool = Tool(new ToolRequest("POST", "/v1/x", Body: Json("""{"a":["{x}","{y}",1],"b":["{y}"]}""")));
+        var tool = Tool(new ToolRequest("POST", "/v1/x", Body: JsonOf("""{"a":["{x}","{y}",1],"b":["{y}"]}""")));
 
-        Assert.Equal("""{"a":["X",1]}""", Text(ToolRequestRenderer.Render(tool, Json("""{"x":"X"}""")).JsonBody));
+        Assert.Equal("""{"a":["X",1]}""", Text(ToolRequestRenderer.Render(tool, JsonOf("""{"x":"X"}""")).JsonBody));
     }
 
     [Fact]
     public void Render_LiteralOnlyBody_IsSentAsIs()
     {
-        var archive = Tool(new ToolRequest("PATCH", "/v1/pages/{page_id}", Body: Json("""{"archived":true}""")));
+        var archive = Tool(new ToolRequest("PATCH", "/v1/pages/{page_id}", Body: JsonOf("""{"archived":true}""")));
 
-        var call = ToolRequestRenderer.Render(archive, Json($$"""{"page_id":"{{Uuid}}"}"""));
+        var call = ToolRequestRenderer.Render(archive, JsonOf($$"""{"page_id":"{{Uuid}}"}"""));
 
         Assert.Equal("PATCH", call.Method);
         Assert.Equal("""{"archived":true}""", Text(call.JsonBody));
@@ -239,33 +239,33 @@ public sealed class ToolRequestRendererTests
     [Fact]
     public void Render_BodyAllArgumentsAbsent_SendsAnEmptyObject()
     {
-        var search = Tool(new ToolRequest("POST", "/v1/search", Body: Json("""{"query":"{query}","page_size":"{page_size}"}""")));
+        var search = Tool(new ToolRequest("POST", "/v1/search", Body: JsonOf("""{"query":"{query}","page_size":"{page_size}"}""")));
 
-        Assert.Equal("{}", Text(ToolRequestRenderer.Render(search, Json("{}")).JsonBody));
+        Assert.Equal("{}", Text(ToolRequestRenderer.Render(search, JsonOf("{}")).JsonBody));
     }
 
     [Fact]
     public void Render_BodyStringThatOnlyContainsAPlaceholder_IsALiteral()
     {
-        var tool = Tool(new ToolRequest("POST", "/v1/x", Body: Json("""{"note":"Hello {name}","brace":"{not valid}"}""")));
+        var tool = Tool(new ToolRequest("POST", "/v1/x", Body: JsonOf("""{"note":"Hello {name}","brace":"{not valid}"}""")));
 
-        Assert.Equal("""{"note":"Hello {name}","brace":"{not valid}"}""", Text(ToolRequestRenderer.Render(tool, Json("""{"name":"x"}""")).JsonBody));
+        Assert.Equal("""{"note":"Hello {name}","brace":"{not valid}"}""", Text(ToolRequestRenderer.Render(tool, JsonOf("""{"name":"x"}""")).JsonBody));
     }
 
     [Fact]
     public void Render_NullBody_HasNoBody()
     {
-        var tool = Tool(new ToolRequest("DELETE", "/v1/blocks/{block_id}", Body: Json("null")));
+        var tool = Tool(new ToolRequest("DELETE", "/v1/blocks/{block_id}", Body: JsonOf("null")));
 
-        Assert.True(ToolRequestRenderer.Render(tool, Json("""{"block_id":"b"}""")).JsonBody.IsEmpty);
+        Assert.True(ToolRequestRenderer.Render(tool, JsonOf("""{"block_id":"b"}""")).JsonBody.IsEmpty);
     }
 
     [Fact]
     public void Render_AccountArgument_IsNeverSent()
     {
-        var search = Tool(new ToolRequest("POST", "/v1/search/{id}", new Dictionary<string, string> { ["q"] = "{q}" }, Json("""{"query":"{query}"}""")));
+        var search = Tool(new ToolRequest("POST", "/v1/search/{id}", new Dictionary<string, string> { ["q"] = "{q}" }, JsonOf("""{"query":"{query}"}""")));
 
-        var call = ToolRequestRenderer.Render(search, Json("""{"id":"i","q":"x","query":"y","account":"work"}"""));
+        var call = ToolRequestRenderer.Render(search, JsonOf("""{"id":"i","q":"x","query":"y","account":"work"}"""));
 
         Assert.DoesNotContain("work", call.PathAndQuery, StringComparison.Ordinal);
         Assert.DoesNotContain("account", Text(call.JsonBody), StringComparison.Ordinal);

@@ -18,7 +18,7 @@ public sealed partial class SampleSettingsTests
     /// <c>{id}</c> stands for any provider id; <c>{name}</c> for any header name.</summary>
     /// <remarks>Kept honest by <see cref="DirectReads_InTheSources_AreAllKnown"/>, which fails when the code reads a
     /// literal key that neither this list nor an options class names.</remarks>
-    private static readonly string[] DirectSettings =
+    internal static readonly string[] DirectSettings =
     [
         "KeyRing__Source",
         LocalKeyRing.SettingName,
@@ -84,7 +84,7 @@ public sealed partial class SampleSettingsTests
     public void DirectReads_InTheSources_AreAllKnown()
     {
         var known = OptionsSettings().Concat(DirectSettings).ToList();
-        var sources = Directory.EnumerateFiles(Path.Combine(FunctionRouteParityTests.RepositoryRoot(), "functions"), "*.cs", SearchOption.AllDirectories)
+        var sources = Directory.EnumerateFiles(Path.Combine(FunctionAppBuildTests.RepositoryRoot(), "functions"), "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
                 && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
         var reads = sources.SelectMany(f => LiteralReads(File.ReadAllText(f))).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
@@ -98,7 +98,7 @@ public sealed partial class SampleSettingsTests
     }
 
     /// <summary>Every bindable property of every options class (a type with a <c>const string Section</c>), as a flat setting name.</summary>
-    private static IEnumerable<string> OptionsSettings()
+    internal static IEnumerable<string> OptionsSettings()
     {
         var assemblies = new[] { typeof(CosmosOptions).Assembly, typeof(RewrapOptions).Assembly, typeof(AuthOptions).Assembly };
         foreach (var type in assemblies.SelectMany(a => a.GetTypes()))
@@ -144,7 +144,7 @@ public sealed partial class SampleSettingsTests
         }
     }
 
-    private static Regex Pattern(string setting)
+    internal static Regex Pattern(string setting)
     {
         var pattern = Regex.Escape(setting)
             .Replace(@"\{id}", "[^_]+", StringComparison.Ordinal)
@@ -155,7 +155,7 @@ public sealed partial class SampleSettingsTests
     private static List<string> SampleKeys() =>
         JsonDocument.Parse(File.ReadAllText(SamplePath())).RootElement.GetProperty("Values").EnumerateObject().Select(p => p.Name).ToList();
 
-    private static string SamplePath() => Path.Combine(FunctionRouteParityTests.RepositoryRoot(), "local.settings.sample.json");
+    private static string SamplePath() => Path.Combine(FunctionAppBuildTests.RepositoryRoot(), "local.settings.sample.json");
 
     [GeneratedRegex(@"\b(?:configuration|settings|section)\s*\[\s*""(?<key>[^""]+)""\s*\]")]
     private static partial Regex IndexerRead();

@@ -2,31 +2,59 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using McpFunctions.Core.Jobs;
+using McpFunctions.FunctionApp;
+using McpFunctions.Http.Jobs;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Hosting;
 using McpFunctions.Tests.Fixtures;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace McpFunctions.Tests.Integration.Startup;
 
-/// <summary>The Function App cannot be built on our machines, so this reads its sources and holds them to what the
-/// LocalHost really maps: same routes, same methods, same handlers, and a timer for every scheduled job.</summary>
-public sealed partial class FunctionRouteParityTests : IClassFixture<FunctionRouteParityTests.LocalHostRoutes>
+/// <summary>The Function App as the Worker SDK built it: its generated <c>functions.metadata</c> (what the Functions host
+/// indexes) holds to what the LocalHost really maps — same routes, same methods, a timer for every scheduled job — its
+/// output holds what the host needs to start, and its host builds with every function class resolvable.</summary>
+public sealed class FunctionAppBuildTests : IClassFixture<FunctionAppBuildTests.LocalHostRoutes>
 {
     private readonly LocalHostRoutes localHost;
 
-    public FunctionRouteParityTests(LocalHostRoutes localHost) => this.localHost = localHost;
+    public FunctionAppBuildTests(LocalHostRoutes localHost) => this.localHost = localHost;
 
-    private static IReadOnlyList<FunctionSource> Functions { get; } = FunctionSource.ReadAll(Path.Combine(RepositoryRoot(), "functions", "McpFunctions.FunctionApp"));
+    private static IReadOnlyList<GeneratedFunction> Functions { get; } = GeneratedFunction.ReadAll(OutputDirectory());
 
-    private static IEnumerable<FunctionSource> HttpFunctions => Functions.Where(f => f.Route is not null);
+    private static IEnumerable<GeneratedFunction> HttpFunctions => Functions.Where(f => f.Route is not null);
 
     [Fact]
-    public void Sources_AreFoundAndFunctionNamesAreUnique()
+    public void Metadata_IsGeneratedAndFunctionNamesAreUnique()
     {
-        Assert.True(HttpFunctions.Count() >= 9, "expected the Function App's HTTP functions; the source reader found " + HttpFunctions.Count());
+        Assert.True(HttpFunctions.Count() >= 9, "expected the Function App's HTTP functions in functions.metadata; found " + HttpFunctions.Count());
         Assert.Contains(Functions, f => f.TimerSetting is not null);
         var duplicates = Functions.GroupBy(f => f.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         Assert.True(duplicates.Count == 0, "function names used twice: " + string.Join(", ", duplicates));
+    }
+
+    [Fact]
+    public void Output_HoldsWhatTheFunctionsHostNeedsToStart()
+    {
+        var output = OutputDirectory();
+        var missing = new[] { "host.json", "functions.metadata", "worker.config.json", "extensions.json", "McpFunctions.FunctionApp.dll" }
+            .Where(f => !File.Exists(Path.Combine(output, f)))
+            .ToList();
+        // The generated extensions project's output: the metadata loader the host's extensions.json points at.
+        var extensions = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "extensions.json"))).RootElement.GetProperty("extensions");
+        foreach (var hint in extensions.EnumerateArray().Select(e => e.GetProperty("hintPath").GetString()!))
+        {
+            if (!File.Exists(Path.Combine(output, hint)))
+            {
+                missing.Add(hint);
+            }
+        }
+
+        var worker = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "worker.config.json"))).RootElement.GetProperty("description");
+        Assert.Equal("dotnet-isolated", worker.GetProperty("language").GetString());
+        Assert.Equal("McpFunctions.FunctionApp.dll", worker.GetProperty("defaultWorkerPath").GetString());
+        Assert.True(missing.Count == 0, "missing from the Function App's build output: " + string.Join(", ", missing));
     }
 
     [Fact]
@@ -36,7 +64,7 @@ public sealed partial class FunctionRouteParityTests : IClassFixture<FunctionRou
 
         var missing = localHost.Endpoints.Select(e => e.Key).Where(k => !functions.Contains(k)).Order().ToList();
 
-        Assert.True(missing.Count == 0, "LocalHost routes without a function in functions/McpFunctions.FunctionApp:\n  " + string.Join("\n  ", missing));
+        Assert.True(missing.Count == 0, "LocalHost routes without a function in functions.metadata:\n  " + string.Join("\n  ", missing));
     }
 
     [Fact]
@@ -67,29 +95,10 @@ public sealed partial class FunctionRouteParityTests : IClassFixture<FunctionRou
     }
 
     [Fact]
-    public void EveryHttpFunction_CallsTheHandlerTheLocalHostMaps()
-    {
-        var wrong = new List<string>();
-        foreach (var function in HttpFunctions)
-        {
-            foreach (var method in function.Methods)
-            {
-                var endpoint = localHost.Endpoints.FirstOrDefault(e => e.Key == Key(method, function.Route!));
-                if (endpoint?.Handler is { } handler && !function.Body.Contains(handler + "(", StringComparison.Ordinal))
-                {
-                    wrong.Add($"{function.Name} ({Key(method, function.Route!)}) should call {handler}");
-                }
-            }
-        }
-
-        Assert.True(wrong.Count == 0, string.Join("\n", wrong));
-    }
-
-    [Fact]
     public void EveryHttpFunction_IsAnonymousAtTheFunctionsLevel()
     {
         // Callers send a bearer JWT the handlers validate; a function key would be a second, unrelated secret.
-        var keyed = HttpFunctions.Where(f => f.AuthorizationLevel != "Anonymous").Select(f => $"{f.Name}: {f.AuthorizationLevel}").ToList();
+        var keyed = HttpFunctions.Where(f => f.AuthLevel != "Anonymous").Select(f => $"{f.Name}: {f.AuthLevel}").ToList();
 
         Assert.True(keyed.Count == 0, string.Join("\n", keyed));
     }
@@ -115,7 +124,7 @@ public sealed partial class FunctionRouteParityTests : IClassFixture<FunctionRou
         var missing = new List<string>();
         foreach (var setting in Functions.Select(f => f.TimerSetting).OfType<string>())
         {
-            if (!sample.TryGetProperty(setting, out var value) || !CronSchedule.TryParse(value.GetString(), out _, out _))
+            if (!sample.TryGetProperty(setting, out var value) || !JobSchedule.TryParse(value.GetString(), out _, out _))
             {
                 missing.Add($"{setting}: no valid schedule in local.settings.sample.json");
             }
@@ -127,6 +136,37 @@ public sealed partial class FunctionRouteParityTests : IClassFixture<FunctionRou
         }
 
         Assert.True(missing.Count == 0, string.Join("\n", missing));
+    }
+
+    [Fact]
+    public async Task Host_BuildsAsProgramDoes_AndResolvesEveryFunctionClass()
+    {
+        var settings = StartupSettings.Valid();
+        settings["ASPNETCORE_ENVIRONMENT"] = "Production";
+        settings["DOTNET_ENVIRONMENT"] = "Production";
+        using var host = FunctionAppHost.Build([], settings);
+        var environment = host.Services.GetRequiredService<IHostEnvironment>();
+
+        var classes = typeof(FunctionAppHost).Assembly.GetTypes()
+            .Where(t => t.GetMethods().Any(m => m.GetCustomAttribute<FunctionAttribute>() is not null))
+            .ToList();
+        var failures = new List<string>();
+        foreach (var type in classes.Where(t => !(t.IsAbstract && t.IsSealed)))
+        {
+            try
+            {
+                Assert.NotNull(ActivatorUtilities.CreateInstance(host.Services, type));
+            }
+            catch (InvalidOperationException ex)
+            {
+                failures.Add($"{type.Name}: {ex.Message}");
+            }
+        }
+
+        Assert.Equal("Production", environment.EnvironmentName);
+        Assert.True(classes.Count >= 5, "expected the function classes; found " + classes.Count);
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        await host.StopAsync();
     }
 
     [Fact]
@@ -157,6 +197,14 @@ public sealed partial class FunctionRouteParityTests : IClassFixture<FunctionRou
     }
 
     private static string Key(string method, string route) => $"{method.ToUpperInvariant()} /{route.TrimStart('/')}";
+
+    /// <summary>The Function App's build output for the configuration these tests were built in.</summary>
+    private static string OutputDirectory()
+    {
+        // tests/McpFunctions.Tests/bin/{Configuration}/{TargetFramework}/
+        var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        return Path.Combine(RepositoryRoot(), "functions", "McpFunctions.FunctionApp", "bin", framework.Parent!.Name, framework.Name);
+    }
 
     internal static string RepositoryRoot()
     {
@@ -199,55 +247,40 @@ public sealed partial class FunctionRouteParityTests : IClassFixture<FunctionRou
 
     public sealed record MappedEndpoint(string Key, string? Handler);
 
-    /// <summary>One <c>[Function]</c> method as written in the Function App's source.</summary>
-    private sealed partial record FunctionSource(string Name, string? AuthorizationLevel, IReadOnlyList<string> Methods, string? Route, string? TimerSetting, string Body)
+    /// <summary>One function as the Worker SDK generated it into <c>functions.metadata</c>.</summary>
+    private sealed record GeneratedFunction(string Name, string? AuthLevel, IReadOnlyList<string> Methods, string? Route, string? TimerSetting)
     {
-        public static List<FunctionSource> ReadAll(string folder)
+        public static List<GeneratedFunction> ReadAll(string output)
         {
-            var functions = new List<FunctionSource>();
-            foreach (var file in Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories).Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)))
+            var path = Path.Combine(output, "functions.metadata");
+            Assert.True(File.Exists(path), $"{path} is missing: the Function App was not built with the Worker SDK");
+            var functions = new List<GeneratedFunction>();
+            foreach (var function in JsonDocument.Parse(File.ReadAllText(path)).RootElement.EnumerateArray())
             {
-                var text = File.ReadAllText(file);
-                var starts = FunctionAttribute().Matches(text).ToList();
-                for (var i = 0; i < starts.Count; i++)
+                var name = function.GetProperty("name").GetString()!;
+                var trigger = function.GetProperty("bindings").EnumerateArray()
+                    .Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.OrdinalIgnoreCase));
+                switch (trigger.GetProperty("type").GetString())
                 {
-                    var end = i + 1 < starts.Count ? starts[i + 1].Index : text.Length;
-                    var body = text[starts[i].Index..end];
-                    var name = starts[i].Groups["name"].Value;
-                    if (HttpTrigger().Match(body) is { Success: true } http)
-                    {
-                        var arguments = http.Groups["args"].Value;
-                        var route = RouteArgument().Match(arguments);
-                        var methods = StringLiteral().Matches(RouteArgument().Replace(arguments, "")).Select(m => m.Groups[1].Value).ToList();
-                        functions.Add(new FunctionSource(name, http.Groups["level"].Value, methods, route.Success ? route.Groups[1].Value : "", null, body));
-                    }
-                    else if (TimerTrigger().Match(body) is { Success: true } timer)
-                    {
-                        functions.Add(new FunctionSource(name, null, [], null, timer.Groups["setting"].Value, body));
-                    }
-                    else
-                    {
-                        throw new InvalidOperationException($"{Path.GetFileName(file)}: function {name} has neither an HttpTrigger nor a TimerTrigger this test can read.");
-                    }
+                    case "httpTrigger":
+                        functions.Add(new GeneratedFunction(
+                            name,
+                            trigger.TryGetProperty("authLevel", out var level) ? level.GetString() : null,
+                            [.. trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!)],
+                            trigger.GetProperty("route").GetString(),
+                            null));
+                        break;
+                    case "timerTrigger":
+                        var schedule = trigger.GetProperty("schedule").GetString()!;
+                        Assert.Matches(@"\A%\w+%\z", schedule);
+                        functions.Add(new GeneratedFunction(name, null, [], null, schedule.Trim('%')));
+                        break;
+                    default:
+                        throw new InvalidOperationException($"function {name} has a trigger this test does not know: {trigger}");
                 }
             }
 
             return functions;
         }
-
-        [GeneratedRegex(@"\[Function\(""(?<name>[^""]+)""\)\]")]
-        private static partial Regex FunctionAttribute();
-
-        [GeneratedRegex(@"\[HttpTrigger\(AuthorizationLevel\.(?<level>\w+)(?<args>[^\)]*)\)\]")]
-        private static partial Regex HttpTrigger();
-
-        [GeneratedRegex(@"\[TimerTrigger\(""%(?<setting>\w+)%""\)\]")]
-        private static partial Regex TimerTrigger();
-
-        [GeneratedRegex(@"Route\s*=\s*""([^""]*)""")]
-        private static partial Regex RouteArgument();
-
-        [GeneratedRegex(@"""([^""]*)""")]
-        private static partial Regex StringLiteral();
     }
 }
