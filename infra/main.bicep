@@ -268,6 +268,8 @@ module api 'modules/functionapp.bicep' = {
         Auth__AdminRole: adminRole
 
         OAuth__RequireCompletion: 'true'
+        // GET / answers 404 instead of the Functions host's default page: nothing here is for browsers.
+        AzureWebJobsDisableHomepage: 'true'
         TokenEndpoint__Enabled: tokenEndpointEnabled ? 'true' : 'false'
         TokenEndpoint__RequiredRole: tokenEndpointRole
 
