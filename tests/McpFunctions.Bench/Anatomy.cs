@@ -53,7 +53,7 @@ public sealed class Anatomy : IAsyncDisposable
         var call = ToolRequestRenderer.Render(tool, NoArguments);
         var body = Encoding.UTF8.GetBytes(ToolCallJson);
         var me = new Uri(standIn, "v1/users/me");
-        var reply = await providers.SendAsync(provider, call, notionKey, CancellationToken.None);
+        var reply = await providers.SendAsync(provider, "bench", call, notionKey, CancellationToken.None);
         var probe = new[] { new CpuProbe("bench", Environment.ProcessId) };
 
         var layers = new (string Name, BenchCall Call)[]
@@ -69,7 +69,7 @@ public sealed class Anatomy : IAsyncDisposable
                 return response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}";
             }),
             ("2 IProviderClient.SendAsync (1 + Polly, IHttpClientFactory, capped read)", async ct =>
-                (await providers.SendAsync(provider, call, notionKey, ct)).IsSuccess ? null : "provider call failed"),
+                (await providers.SendAsync(provider, "bench", call, notionKey, ct)).IsSuccess ? null : "provider call failed"),
             ("3 CallTool.ExecuteAsync (2 + cached read, decrypt, render, shape)", async ct =>
                 await callTool.ExecuteAsync(caller, Targets.Tool, NoArguments, ct) is ToolOutcome.Succeeded ? null : "tool failed"),
             ("4 JSON-RPC parse + McpDispatcher + result bytes (3 + protocol)", async ct =>

@@ -18,7 +18,7 @@ public sealed class CosmosConnectionStore(
     {
         var container = await containers.ConnectionsAsync(cancellationToken);
         using var response = await container.ReadItemStreamAsync(key.DocumentId, new PartitionKey(key.PartitionKey), cancellationToken: cancellationToken);
-        if (response.StatusCode == HttpStatusCode.NotFound)
+        if (response.StatusCode == HttpStatusCode.NotFound && !containers.OwnerMissing(response))
         {
             return null;
         }
@@ -160,6 +160,6 @@ public sealed class CosmosConnectionStore(
         await JsonSerializer.DeserializeAsync(response.Content, documentType, cancellationToken)
             ?? throw new InvalidOperationException("Cosmos DB returned an empty document.");
 
-    private static void EnsureSuccess(ResponseMessage response, string operation) =>
-        CosmosStoreException.ThrowIfFailed(response, CosmosContainers.ConnectionsContainer + " " + operation);
+    private void EnsureSuccess(ResponseMessage response, string operation) =>
+        containers.ThrowIfFailed(response, CosmosContainers.ConnectionsContainer + " " + operation);
 }

@@ -63,6 +63,34 @@ public sealed class CosmosContainers : IHealthProbe, IDisposable
 
     public string Name => "cosmos";
 
+    /// <summary>Throws unless <paramref name="response"/> succeeded. The stores handle every 404 an operation can expect
+    /// before calling this, so a 404 here means our database or container is gone (deleted, or an emulator restarted
+    /// empty): the next operation creates them again (when <see cref="CosmosOptions.CreateIfMissing"/>), and this one
+    /// fails as a store outage the caller may retry.</summary>
+    public void ThrowIfFailed(ResponseMessage response, string operation)
+    {
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound || (int)response.StatusCode >= 500)
+        {
+            // Real Cosmos DB answers 404 (sub-status 1003) for a missing container; emulators may answer 500. Either way
+            // the next operation checks the database and containers again: idempotent, and only after a failure.
+            initialized = false;
+        }
+
+        CosmosStoreException.ThrowIfFailed(response, operation);
+    }
+
+    /// <summary>True when a point read's 404 says the container or database is missing (sub-status 1003), not the item.</summary>
+    public bool OwnerMissing(ResponseMessage response)
+    {
+        if (response.StatusCode != System.Net.HttpStatusCode.NotFound || response.Headers["x-ms-substatus"] != "1003")
+        {
+            return false;
+        }
+
+        initialized = false;
+        return true;
+    }
+
     public async Task<Container> ConnectionsAsync(CancellationToken cancellationToken)
     {
         await EnsureCreatedAsync(cancellationToken);

@@ -77,8 +77,8 @@ public sealed class CosmosOAuthStateStore(CosmosContainers containers, JsonTypeI
 
     private int TtlUntil(DateTimeOffset expiresAt) => (int)Math.Max(60, (expiresAt - clock.GetUtcNow() + Grace).TotalSeconds);
 
-    private static void EnsureSuccess(ResponseMessage response, string operation) =>
-        CosmosStoreException.ThrowIfFailed(response, CosmosContainers.OAuthStatesContainer + " " + operation);
+    private void EnsureSuccess(ResponseMessage response, string operation) =>
+        containers.ThrowIfFailed(response, CosmosContainers.OAuthStatesContainer + " " + operation);
 }
 
 /// <summary>One item of the <c>oauth_states</c> container: a started authorization or a pending completion.</summary>

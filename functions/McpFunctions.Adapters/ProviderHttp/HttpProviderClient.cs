@@ -20,19 +20,31 @@ public sealed class HttpProviderClient(IHttpClientFactory httpClients, Resilienc
     internal static readonly ResiliencePropertyKey<bool> Idempotent = new("mcp.idempotent");
     internal static readonly ResiliencePropertyKey<int> TimeoutSeconds = new("mcp.timeout");
 
-    public async Task<ProviderReply> SendAsync(ProviderDescriptor provider, ProviderCall call, string secret, CancellationToken cancellationToken)
+    public async Task<ProviderReply> SendAsync(ProviderDescriptor provider, string tenant, ProviderCall call, string secret, CancellationToken cancellationToken)
     {
         var target = ResolveUnderBase(provider.Api.BaseUrl, call.PathAndQuery);
-        var pipeline = pipelines.GetOrAddPipeline<ProviderReply>(provider.Id, builder => ProviderResilience.Configure(builder));
+        var authorization = provider.Api.AuthHeader.Render(secret);
+        if (!IsHeaderValue(authorization))
+        {
+            // Checked before the pipeline: a value no request can carry is the caller's input, not a provider failure,
+            // and must never count towards opening the circuit.
+            throw new McpFunctionsException(
+                ErrorCode.ValidationError,
+                $"The credential for {provider.DisplayName} cannot be sent in an HTTP header (only visible ASCII can); reconnect with the exact key or token.");
+        }
+
+        // One circuit per provider and tenant: a tenant whose calls fail pauses its own calls, nobody else's.
+        var pipeline = pipelines.GetOrAddPipeline<ProviderReply>(
+            PipelineKey(provider.Id, tenant), builder => ProviderResilience.Configure(builder));
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(Idempotent, call.IsIdempotent);
         context.Properties.Set(TimeoutSeconds, provider.Api.TimeoutSeconds);
         try
         {
             return await pipeline.ExecuteAsync(
-                async (ctx, state) => await SendOnceAsync(state.provider, state.call, state.target, state.secret, ctx.CancellationToken),
+                async (ctx, state) => await SendOnceAsync(state.provider, state.call, state.target, state.authorization, ctx.CancellationToken),
                 context,
-                (provider, call, target, secret));
+                (provider, call, target, authorization));
         }
         catch (TimeoutRejectedException)
         {
@@ -98,10 +110,16 @@ public sealed class HttpProviderClient(IHttpClientFactory httpClients, Resilienc
         return true;
     }
 
-    private async Task<ProviderReply> SendOnceAsync(ProviderDescriptor provider, ProviderCall call, Uri target, string secret, CancellationToken cancellationToken)
+    /// <summary>The resilience pipeline's key: provider and tenant.</summary>
+    public static string PipelineKey(string provider, string tenant) => $"{provider}\n{tenant}";
+
+    /// <summary>True when <paramref name="value"/> can be an HTTP header value as sent: visible ASCII, spaces and tabs.</summary>
+    public static bool IsHeaderValue(string value) => value.All(c => c is '\t' or (>= ' ' and <= '~'));
+
+    private async Task<ProviderReply> SendOnceAsync(ProviderDescriptor provider, ProviderCall call, Uri target, string authorization, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(new HttpMethod(call.Method), target);
-        request.Headers.TryAddWithoutValidation(provider.Api.AuthHeader.Name, provider.Api.AuthHeader.Render(secret));
+        request.Headers.TryAddWithoutValidation(provider.Api.AuthHeader.Name, authorization);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         foreach (var (name, value) in provider.Api.Headers ?? new Dictionary<string, string>())
         {

@@ -87,6 +87,6 @@ public sealed class CosmosWebhookStore(
         await JsonSerializer.DeserializeAsync(response.Content, documentType, cancellationToken)
             ?? throw new InvalidOperationException("Cosmos DB returned an empty document.");
 
-    private static void EnsureSuccess(ResponseMessage response, string operation) =>
-        CosmosStoreException.ThrowIfFailed(response, CosmosContainers.WebhooksContainer + " " + operation);
+    private void EnsureSuccess(ResponseMessage response, string operation) =>
+        containers.ThrowIfFailed(response, CosmosContainers.WebhooksContainer + " " + operation);
 }

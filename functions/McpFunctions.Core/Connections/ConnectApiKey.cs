@@ -31,7 +31,7 @@ public sealed class ConnectApiKey(
         var key = caller.KeyFor(provider.Id, AccountName.Normalize(account));
         ValidateKey(apiKey);
 
-        var metadata = await VerifyAsync(provider, apiKey!, cancellationToken);
+        var metadata = await VerifyAsync(provider, key.TenantId, apiKey!, cancellationToken);
         var sealedKey = await protector.ProtectAsync(new Credential(ApiKey: apiKey), key, cancellationToken);
         var connection = new Connection(
             key, AuthType.ApiKey, ConnectionStatus.Active, sealedKey, Scopes: [], metadata, ConnectedAt: clock.GetUtcNow());
@@ -50,21 +50,23 @@ public sealed class ConnectApiKey(
             throw new McpFunctionsException(ErrorCode.ValidationError, "api_key is required and must not be empty.");
         }
 
-        if (apiKey.Length > MaxKeyLength || apiKey.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        // The key travels in an HTTP header, which carries visible ASCII only: refused here, before any request, so a key
+        // that could never be sent is the caller's error and never counted as a provider failure.
+        if (apiKey.Length > MaxKeyLength || apiKey.Any(c => c is < '!' or > '~'))
         {
-            throw new McpFunctionsException(ErrorCode.ValidationError, $"api_key must be at most {MaxKeyLength} characters with no spaces or control characters.");
+            throw new McpFunctionsException(ErrorCode.ValidationError, $"api_key must be at most {MaxKeyLength} characters of visible ASCII (no spaces, control or non-ASCII characters).");
         }
     }
 
     /// <summary>Asks the provider whether the key works (its cheapest identity call) and keeps the metadata it names.</summary>
-    private async Task<IReadOnlyDictionary<string, string>> VerifyAsync(ProviderDescriptor provider, string apiKey, CancellationToken cancellationToken)
+    private async Task<IReadOnlyDictionary<string, string>> VerifyAsync(ProviderDescriptor provider, string tenant, string apiKey, CancellationToken cancellationToken)
     {
         if (provider.Auth.Identity is not { } identity)
         {
             return new Dictionary<string, string>();
         }
 
-        var reply = await providers.SendAsync(provider, new ProviderCall(identity.Method, identity.Path), apiKey, cancellationToken);
+        var reply = await providers.SendAsync(provider, tenant, new ProviderCall(identity.Method, identity.Path), apiKey, cancellationToken);
         if (reply.Status is 401 or 403)
         {
             throw new McpFunctionsException(

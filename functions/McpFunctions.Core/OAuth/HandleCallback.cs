@@ -136,7 +136,7 @@ public sealed class HandleCallback(
         OAuthProvider provider, ConnectionKey key, TokenSet tokens, IReadOnlyList<string> requestedScopes, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var metadata = new Dictionary<string, string>(tokens.Metadata, StringComparer.Ordinal);
-        foreach (var (name, value) in await IdentityAsync(provider.Descriptor, tokens.AccessToken, cancellationToken))
+        foreach (var (name, value) in await IdentityAsync(provider.Descriptor, key.TenantId, tokens.AccessToken, cancellationToken))
         {
             metadata.TryAdd(name, value);
         }
@@ -159,7 +159,7 @@ public sealed class HandleCallback(
     }
 
     /// <summary>The provider's identity call with the new token, for metadata such as GitHub's login; best effort.</summary>
-    private async Task<IReadOnlyDictionary<string, string>> IdentityAsync(ProviderDescriptor provider, string accessToken, CancellationToken cancellationToken)
+    private async Task<IReadOnlyDictionary<string, string>> IdentityAsync(ProviderDescriptor provider, string tenant, string accessToken, CancellationToken cancellationToken)
     {
         if (provider.Auth.Identity is not { Metadata.Count: > 0 } identity)
         {
@@ -168,7 +168,7 @@ public sealed class HandleCallback(
 
         try
         {
-            var reply = await providerClient.SendAsync(provider, new ProviderCall(identity.Method, identity.Path), accessToken, cancellationToken);
+            var reply = await providerClient.SendAsync(provider, tenant, new ProviderCall(identity.Method, identity.Path), accessToken, cancellationToken);
             return reply.IsSuccess ? ProviderMetadata.Extract(reply.Body, identity.Metadata) : new Dictionary<string, string>();
         }
         catch (McpFunctionsException ex)

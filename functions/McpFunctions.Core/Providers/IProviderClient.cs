@@ -7,5 +7,7 @@ namespace McpFunctions.Core.Providers;
 /// status is a reply, not an exception.</remarks>
 public interface IProviderClient
 {
-    Task<ProviderReply> SendAsync(ProviderDescriptor provider, ProviderCall call, string secret, CancellationToken cancellationToken);
+    /// <param name="tenant">Whose call this is: a provider's failures pause calls for that tenant only, so one tenant's
+    /// traffic cannot deny service to another.</param>
+    Task<ProviderReply> SendAsync(ProviderDescriptor provider, string tenant, ProviderCall call, string secret, CancellationToken cancellationToken);
 }

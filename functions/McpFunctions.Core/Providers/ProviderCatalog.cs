@@ -191,7 +191,7 @@ public sealed partial class ProviderCatalog
         at = $"tools[{tool.Name}]";
         Require(where, $"{at}.description", !string.IsNullOrWhiteSpace(tool.Description), "is required");
         Require(where, $"{at}.inputSchema", tool.InputSchema.ValueKind == JsonValueKind.Object
-            && tool.InputSchema.TryGetProperty("type", out var type) && type.ValueEquals("object"), "must be a JSON Schema with \"type\": \"object\"");
+            && tool.InputSchema.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.ValueEquals("object"), "must be a JSON Schema with \"type\": \"object\"");
         try
         {
             ToolInputSchema.Compile(tool.InputSchema);
@@ -259,10 +259,10 @@ public sealed partial class ProviderCatalog
 
     private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
 
-    [GeneratedRegex("^[a-z0-9_-]{1,32}$")]
+    [GeneratedRegex(@"\A[a-z0-9_-]{1,32}\z")]
     private static partial Regex IdPattern();
 
-    [GeneratedRegex("^[a-zA-Z0-9_-]{1,64}$")]
+    [GeneratedRegex(@"\A[a-zA-Z0-9_-]{1,64}\z")]
     private static partial Regex ToolNamePattern();
 
     [GeneratedRegex(@"\{([A-Za-z0-9_]+)\}")]

@@ -120,7 +120,7 @@ public sealed class CallTool(
     {
         var secret = resolved.Credential.Secret
             ?? throw new McpFunctionsException(ErrorCode.CredentialDecryptFailed, "The stored credential holds no usable secret; reconnect to replace it.");
-        Task<ProviderReply> Send(ProviderCall next, CancellationToken ct) => providers.SendAsync(provider, next, secret, ct);
+        Task<ProviderReply> Send(ProviderCall next, CancellationToken ct) => providers.SendAsync(provider, resolved.Stored.Connection.Key.TenantId, next, secret, ct);
         var reply = await Paginator.CollectAsync(tool, call, Send, provider.Api.MaxResponseBytes, cancellationToken);
         return await ChildExpander.ExpandAsync(tool, call, reply, Send, provider.Api.MaxResponseBytes, cancellationToken);
     }

@@ -12,6 +12,10 @@ public sealed class ToolInputSchema
 {
     private const int MaxShownLength = 64;
 
+    /// <summary>The hot path: valid or not, nothing collected (most calls are valid).</summary>
+    private static readonly EvaluationOptions FlagOutput = new() { OutputFormat = OutputFormat.Flag };
+
+    /// <summary>Only for arguments already known to be invalid: every failure with its location, to name the field.</summary>
     private static readonly EvaluationOptions ListOutput = new() { OutputFormat = OutputFormat.List };
 
     private readonly JsonSchema schema;
@@ -95,11 +99,12 @@ public sealed class ToolInputSchema
             return new ValidationFailure(string.Empty, "type", "arguments must be a JSON object");
         }
 
-        var results = schema.Evaluate(arguments, ListOutput);
-        if (results.IsValid)
+        if (schema.Evaluate(arguments, FlagOutput).IsValid)
         {
             return null;
         }
+
+        var results = schema.Evaluate(arguments, ListOutput);
 
         // The deepest failure says the most: "filter.value: ..." rather than "filter: ...".
         var failure = (results.Details ?? []).Prepend(results)

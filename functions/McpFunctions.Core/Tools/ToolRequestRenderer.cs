@@ -198,9 +198,9 @@ public static partial class ToolRequestRenderer
 
     private static McpFunctionsException Invalid(string message) => new(ErrorCode.ValidationError, message);
 
-    [GeneratedRegex(@"^\{[A-Za-z0-9_]+\}$")]
+    [GeneratedRegex(@"\A\{[A-Za-z0-9_]+\}\z")]
     private static partial Regex WholePlaceholder();
 
-    [GeneratedRegex("^[A-Za-z][A-Za-z0-9+.-]*:(//|\\\\)")]
+    [GeneratedRegex(@"\A[A-Za-z][A-Za-z0-9+.-]*:(//|\\)")]
     private static partial Regex AbsoluteUrl();
 }

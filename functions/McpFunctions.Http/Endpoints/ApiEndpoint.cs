@@ -59,15 +59,23 @@ public static class ApiEndpoint
         {
             return await handle();
         }
+        catch (McpFunctionsException ex) when (ex.ProviderStatus is { } status)
+        {
+            // The message quotes the provider's reply, and providers echo what they were sent: the status and our code
+            // say what happened without repeating it. The caller, whose own provider answered, still gets the message.
+            logger.LogWarning("{Operation} failed with {Code}: the provider answered HTTP {ProviderStatus}", operation, ex.Code.ToWire(), status);
+            return Problems.Of(ex);
+        }
         catch (McpFunctionsException ex)
         {
             logger.LogWarning("{Operation} failed with {Code}: {Detail}", operation, ex.Code.ToWire(), ex.Message);
             return Problems.Of(ex);
         }
-        catch (CosmosStoreException ex)
+        catch (Exception ex) when (StoreOutage.Is(ex))
         {
-            logger.LogError(ex, "{Operation} failed: storage answered {Status}", operation, (int)ex.Status);
-            return Problems.Of(ErrorCode.ServiceUnavailable, "Storage is unavailable; try again shortly.");
+            logger.LogError(ex, "{Operation} failed: storage is unavailable", operation);
+            http.Response.Headers.RetryAfter = "5";
+            return Problems.Of(ErrorCode.ServiceUnavailable, StoreOutage.Message);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 using System.Text.Json.Serialization.Metadata;
 using McpFunctions.Core.Errors;
 using Microsoft.AspNetCore.Http;
@@ -7,7 +8,8 @@ namespace McpFunctions.Http.Endpoints;
 
 /// <summary>Reads a bounded JSON body; every defect becomes VALIDATION_ERROR or PAYLOAD_TOO_LARGE.</summary>
 /// <remarks>The limit is enforced here rather than by the server, because Kestrel's and the Functions
-/// host's limits differ and this code runs under both.</remarks>
+/// host's limits differ and this code runs under both. Every JSON body, REST or MCP, passes <see cref="Inspect"/>
+/// before a parser reads it, so no two readers can see one body differently.</remarks>
 public static class RequestBody
 {
     public const int DefaultLimitBytes = 64 * 1024;
@@ -19,6 +21,14 @@ public static class RequestBody
         if (bytes.Length == 0)
         {
             throw new McpFunctionsException(ErrorCode.ValidationError, "A JSON body is required.");
+        }
+
+        switch (Inspect(bytes, MaxDepth))
+        {
+            case JsonTextDefect.InvalidText:
+                throw new McpFunctionsException(ErrorCode.ValidationError, "The body holds invalid UTF-8 or a lone UTF-16 surrogate escape.");
+            case JsonTextDefect.DuplicateMember:
+                throw new McpFunctionsException(ErrorCode.ValidationError, "The body names a field more than once in one object.");
         }
 
         try
@@ -35,6 +45,61 @@ public static class RequestBody
                 : $"{where} is not valid JSON of the expected type.";
             throw new McpFunctionsException(ErrorCode.ValidationError, what);
         }
+    }
+
+    /// <summary>How deep a JSON body may nest.</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>Checks the text of a JSON body in one pass: valid UTF-8, no escape that decodes to a lone surrogate,
+    /// no member named twice in one object, nesting within <paramref name="maxDepth"/>.</summary>
+    public static JsonTextDefect Inspect(ReadOnlySpan<byte> json, int maxDepth)
+    {
+        if (!Utf8.IsValid(json))
+        {
+            return JsonTextDefect.InvalidText;
+        }
+
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth });
+        var members = new Stack<HashSet<string>?>();
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject:
+                        members.Push(null);
+                        break;
+                    case JsonTokenType.EndObject:
+                        members.Pop();
+                        break;
+                    case JsonTokenType.PropertyName:
+                        // GetString throws InvalidOperationException for an escaped lone surrogate.
+                        var names = members.Pop() ?? new HashSet<string>(StringComparer.Ordinal);
+                        var added = names.Add(reader.GetString()!);
+                        members.Push(names);
+                        if (!added)
+                        {
+                            return JsonTextDefect.DuplicateMember;
+                        }
+
+                        break;
+                    case JsonTokenType.String when reader.ValueIsEscaped:
+                        _ = reader.GetString();
+                        break;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return JsonTextDefect.Malformed;
+        }
+        catch (InvalidOperationException)
+        {
+            return JsonTextDefect.InvalidText;
+        }
+
+        return JsonTextDefect.None;
     }
 
     public static async Task<byte[]> ReadBytesAsync(HttpRequest request, int limitBytes, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using McpFunctions.Http.Endpoints;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 
@@ -10,11 +11,19 @@ namespace McpFunctions.Http.Mcp;
 /// SDK's converter would do with it.</remarks>
 public static class JsonRpcEnvelope
 {
-    public const int MaxDepth = 64;
+    public const int MaxDepth = RequestBody.MaxDepth;
 
     /// <returns>The request; null for a notification or a response, which get no answer.</returns>
     public static JsonRpcRequest? Parse(ReadOnlyMemory<byte> body)
     {
+        switch (RequestBody.Inspect(body.Span, MaxDepth))
+        {
+            case JsonTextDefect.InvalidText:
+                throw new RejectedException(default, McpErrorCode.ParseError, "Parse error: the body holds invalid UTF-8 or a lone UTF-16 surrogate escape.");
+            case JsonTextDefect.DuplicateMember:
+                throw new RejectedException(default, McpErrorCode.InvalidRequest, "Invalid Request: an object names a member more than once.");
+        }
+
         JsonDocument document;
         try
         {
@@ -39,7 +48,7 @@ public static class JsonRpcEnvelope
             }
 
             var id = IdOf(root);
-            if (!root.TryGetProperty("jsonrpc", out var version) || !version.ValueEquals("2.0"))
+            if (!root.TryGetProperty("jsonrpc", out var version) || version.ValueKind != JsonValueKind.String || !version.ValueEquals("2.0"))
             {
                 throw new RejectedException(id ?? default, McpErrorCode.InvalidRequest, "Invalid Request: \"jsonrpc\" must be \"2.0\".");
             }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
+using McpFunctions.Adapters.Cosmos;
 using McpFunctions.Core.Connections;
 using McpFunctions.Core.Errors;
 using McpFunctions.Core.OAuth;
@@ -55,6 +56,11 @@ public sealed class McpDispatcher(
         {
             throw;
         }
+        catch (Exception ex) when (StoreOutage.Is(ex) || ex is McpFunctionsException { Code: ErrorCode.ServiceUnavailable })
+        {
+            logger.LogError(ex, "MCP {Method} failed: a dependency is unavailable", request.Method);
+            return Unavailable(request, ex is McpFunctionsException known ? known.Message : StoreOutage.Message);
+        }
         catch (Exception ex)
         {
             // Ours or the SDKs'; credentials never travel in exceptions, so logging it (here, inside the scope that names
@@ -63,6 +69,19 @@ public sealed class McpDispatcher(
             logger.LogError(ex, "MCP {Method} failed unexpectedly", request.Method);
             return Error(request.Id, McpErrorCode.InternalError, InternalErrorMessage);
         }
+    }
+
+    /// <summary>JSON-RPC's implementation-defined server error: a dependency we need is down, try again.</summary>
+    public const int ServerUnavailableCode = -32000;
+
+    /// <summary>A dependency outage: for tools/call a tool error a model can act on, otherwise the server error -32000;
+    /// both carry the stable code SERVICE_UNAVAILABLE, never -32603.</summary>
+    private static JsonRpcMessage Unavailable(JsonRpcRequest request, string message)
+    {
+        var text = $"{ErrorCode.ServiceUnavailable.ToWire()}: {message}";
+        return request.Method == RequestMethods.ToolsCall
+            ? Respond(request, new CallToolResult { Content = [new TextContentBlock { Text = text }], IsError = true })
+            : Error(request.Id, (McpErrorCode)ServerUnavailableCode, text, new JsonObject { ["code"] = ErrorCode.ServiceUnavailable.ToWire(), ["retryAfterSeconds"] = 5 });
     }
 
     /// <summary>The whole message of a -32603 answer.</summary>
