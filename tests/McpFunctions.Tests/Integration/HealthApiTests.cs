@@ -26,7 +26,7 @@ public sealed class HealthApiTests
     [Fact]
     public async Task Health_RedisDown_Returns503NamingRedis()
     {
-        await using var host = await TestHost.StartAsync(s => s["REDIS_CONNECTION_STRING"] = $"127.0.0.1:{UnusedPort()},password=do-not-leak-this");
+        await using var host = await TestHost.StartAsync(s => s["REDIS_CONNECTION_STRING"] = $"127.0.0.1:{LoopbackPort.Unused()},password=do-not-leak-this");
         using var response = await host.Http.GetAsync(new Uri("/api/health", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
@@ -45,7 +45,7 @@ public sealed class HealthApiTests
         // Nothing listens there: the real Cosmos client's connections are refused. Startup must not wait on it.
         await using var host = await TestHost.StartAsync(s =>
         {
-            s["COSMOS:accountEndpoint"] = $"https://127.0.0.1:{UnusedPort()}/";
+            s["COSMOS:accountEndpoint"] = $"https://127.0.0.1:{LoopbackPort.Unused()}/";
             s["COSMOS:createIfMissing"] = "false";
             // A database the host does not own: disposing it then does not try to delete it over the refused connection.
             s["COSMOS:databaseName"] = "unreachable-" + Guid.NewGuid().ToString("N")[..8];
@@ -84,12 +84,5 @@ public sealed class HealthApiTests
         Assert.Equal("healthy", body.GetProperty("components").GetProperty("redis").GetProperty("status").GetString());
         Assert.Contains(host.Logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal) && l.Contains("could not load its keys at startup", StringComparison.Ordinal));
         Assert.Contains(vault.Server.Requests, r => r.Status == 503);
-    }
-
-    private static int UnusedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -17,7 +17,7 @@ public sealed class ProviderCircuitTests(LocalHostFixture fixture)
         var client = fixture.Host.Services.GetRequiredService<IProviderClient>();
         var catalog = fixture.Host.Services.GetRequiredService<ProviderCatalog>();
         // A base URL where nothing listens: every call fails at the transport, a provider-side failure.
-        var dead = catalog.Get("notion") with { Api = catalog.Get("notion").Api with { BaseUrl = new Uri($"http://127.0.0.1:{UnusedPort()}/") } };
+        var dead = catalog.Get("notion") with { Api = catalog.Get("notion").Api with { BaseUrl = new Uri($"http://127.0.0.1:{LoopbackPort.Unused()}/") } };
         var tenant = "circuit-" + Guid.NewGuid().ToString("N");
         var call = new ProviderCall("POST", "/v1/search");
 
@@ -43,12 +43,5 @@ public sealed class ProviderCircuitTests(LocalHostFixture fixture)
 
         Assert.Equal(ErrorCode.ValidationError, ex.Code);
         Assert.DoesNotContain("secret_", ex.Message, StringComparison.Ordinal);
-    }
-
-    private static int UnusedPort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
