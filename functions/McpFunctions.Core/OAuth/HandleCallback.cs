@@ -187,7 +187,7 @@ public sealed class HandleCallback(
     private static CallbackOutcome.Redirect Back(OAuthState state, IEnumerable<KeyValuePair<string, string>> parameters)
     {
         var all = parameters.Concat([new("provider", state.Provider), new("account", state.Account)]);
-        var url = state.ReturnUrl.ToString();
+        var url = state.ReturnUrl.AbsoluteUri; // ToString() would decode escapes the caller put in its URL
         var separator = url.Contains('?', StringComparison.Ordinal) ? '&' : '?';
         return new CallbackOutcome.Redirect(new Uri(url + separator + string.Join('&', all.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}"))));
     }

@@ -184,7 +184,8 @@ public sealed class McpDispatcher(
                 {
                     Mode = "url",
                     ElicitationId = $"connect-{auth.Provider.Id}-{auth.Account}-{start.ExpiresAt.ToUnixTimeSeconds()}",
-                    Url = start.AuthorizationUrl.ToString(),
+                    // AbsoluteUri, not ToString(): ToString() decodes escapes such as the %20 between scopes, leaving a raw space.
+                    Url = start.AuthorizationUrl.AbsoluteUri,
                     Message = $"Connect your {auth.Provider.DisplayName} account to continue.",
                 },
             ],

@@ -269,7 +269,12 @@ public sealed class OAuthFlowTests : IAsyncLifetime
         Assert.Equal(-32042, error.GetProperty("code").GetInt32());
         var elicitation = error.GetProperty("data").GetProperty("elicitations")[0];
         Assert.Equal("url", elicitation.GetProperty("mode").GetString());
-        var url = new Uri(elicitation.GetProperty("url").GetString()!);
+        var text = elicitation.GetProperty("url").GetString()!;
+        // A valid, encoded absolute URI (RFC 3986): the provider's several scopes must not put a raw space in it.
+        Assert.Matches(@"\A[A-Za-z][A-Za-z0-9+.-]*://[!#$%&'()*+,\-./0-9:;=?@A-Z\[\]_a-z~]+\z", text);
+        Assert.Contains("scope=openid%20offline_access%20read", text, StringComparison.Ordinal);
+        var url = new Uri(text);
+        Assert.Equal(text, url.AbsoluteUri);
         Assert.Equal(rig.Server.AuthorizeEndpoint.GetLeftPart(UriPartial.Path), url.GetLeftPart(UriPartial.Path));
 
         // The URL works: the user connects through it and lands back at the default return URL.
