@@ -29,6 +29,9 @@ public sealed class RedisConnection : IHealthProbe, IDisposable
 
     public string Name => "redis";
 
+    /// <summary>Tool calls carry on without Redis (the lease falls back, the cache is skipped): degraded, still ready.</summary>
+    public bool Required => false;
+
     public async Task<IDatabase> DatabaseAsync() => (await multiplexer.Value).GetDatabase();
 
     public async Task CheckAsync(CancellationToken cancellationToken)

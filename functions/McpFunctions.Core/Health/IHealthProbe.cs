@@ -5,5 +5,8 @@ public interface IHealthProbe
 {
     string Name { get; }
 
+    /// <summary>False for a dependency we serve without (a cache): its outage makes the service degraded, not unready.</summary>
+    bool Required => true;
+
     Task CheckAsync(CancellationToken cancellationToken);
 }

@@ -9,10 +9,14 @@ using Microsoft.Extensions.Logging;
 
 namespace McpFunctions.Http.Health;
 
-/// <summary>Anonymous health check of every dependency: 200 when all are up, 503 otherwise.</summary>
+/// <summary>Anonymous health checks. <c>/api/health</c> is readiness: 503 only when a dependency we cannot serve without
+/// (Cosmos DB, the key ring) is down; an optional one (Redis) down is <c>degraded</c> with 200, so a platform health check
+/// never takes instances out for an outage they survive. <c>/api/health/live</c> is liveness: the process serves.</summary>
 public static class HealthApi
 {
     public const string Route = "/api/health";
+
+    public const string LiveRoute = "/api/health/live";
 
     /// <summary>Each probe gets this long; a hung dependency must not hang the health check.</summary>
     public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
@@ -20,8 +24,13 @@ public static class HealthApi
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
         app.MapGet(Route, (Delegate)Check).WithName("Health");
+        app.MapGet(LiveRoute, (Delegate)Live).WithName("HealthLive");
         return app;
     }
+
+    /// <summary>Liveness: answers without touching any dependency.</summary>
+    public static IResult Live(HttpContext http) =>
+        TypedResults.Json(new HealthReport("alive", new Dictionary<string, ComponentHealth>()), McpJsonContext.Default.HealthReport);
 
     public static async Task<IResult> Check(HttpContext http)
     {
@@ -29,11 +38,13 @@ public static class HealthApi
         var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("McpFunctions.Health");
         var results = await Task.WhenAll(probes.Select(probe => RunAsync(probe, logger, http.RequestAborted)));
         var components = results.ToDictionary(r => r.Name, r => r.Health, StringComparer.Ordinal);
-        var healthy = components.Values.All(c => c.Status == "healthy");
+        var status = components.Values.Any(c => c.Status == "unhealthy")
+            ? "unhealthy"
+            : components.Values.Any(c => c.Status == "degraded") ? "degraded" : "healthy";
         return TypedResults.Json(
-            new HealthReport(healthy ? "healthy" : "unhealthy", components),
+            new HealthReport(status, components),
             McpJsonContext.Default.HealthReport,
-            statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+            statusCode: status == "unhealthy" ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
     }
 
     private static async Task<(string Name, ComponentHealth Health)> RunAsync(IHealthProbe probe, ILogger logger, CancellationToken cancellationToken)
@@ -50,7 +61,7 @@ public static class HealthApi
         {
             logger.LogWarning(ex, "Health probe {Component} failed", probe.Name);
             var error = ex is OperationCanceledException ? "timeout" : ex.GetType().Name;
-            return (probe.Name, new ComponentHealth("unhealthy", error, Elapsed(started)));
+            return (probe.Name, new ComponentHealth(probe.Required ? "unhealthy" : "degraded", error, Elapsed(started)));
         }
     }
 
