@@ -10,6 +10,9 @@ public static class StoreOutage
 {
     public const string Message = "Storage is unavailable; try again shortly.";
 
+    /// <summary>What we tell callers to wait before trying again (Retry-After, and the MCP error's data).</summary>
+    public const int RetryAfterSeconds = 5;
+
     public static bool Is(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)

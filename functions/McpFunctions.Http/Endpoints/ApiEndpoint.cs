@@ -74,7 +74,7 @@ public static class ApiEndpoint
         catch (Exception ex) when (StoreOutage.Is(ex))
         {
             logger.LogError(ex, "{Operation} failed: storage is unavailable", operation);
-            http.Response.Headers.RetryAfter = "5";
+            http.Response.Headers.RetryAfter = StoreOutage.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return Problems.Of(ErrorCode.ServiceUnavailable, StoreOutage.Message);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)

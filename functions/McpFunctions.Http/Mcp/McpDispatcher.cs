@@ -81,7 +81,7 @@ public sealed class McpDispatcher(
         var text = $"{ErrorCode.ServiceUnavailable.ToWire()}: {message}";
         return request.Method == RequestMethods.ToolsCall
             ? Respond(request, new CallToolResult { Content = [new TextContentBlock { Text = text }], IsError = true })
-            : Error(request.Id, (McpErrorCode)ServerUnavailableCode, text, new JsonObject { ["code"] = ErrorCode.ServiceUnavailable.ToWire(), ["retryAfterSeconds"] = 5 });
+            : Error(request.Id, (McpErrorCode)ServerUnavailableCode, text, new JsonObject { ["code"] = ErrorCode.ServiceUnavailable.ToWire(), ["retryAfterSeconds"] = StoreOutage.RetryAfterSeconds });
     }
 
     /// <summary>The whole message of a -32603 answer.</summary>
