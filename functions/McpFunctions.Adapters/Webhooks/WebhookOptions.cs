@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using McpFunctions.Core.Security;
 
 namespace McpFunctions.Adapters.Webhooks;
 
@@ -70,9 +71,7 @@ public sealed class WebhookOptions
         }
 
         // The URL is not echoed: receivers sometimes carry a token in the query string.
-        if (!Uri.TryCreate(urlText, UriKind.Absolute, out var url)
-            || (url.Scheme != Uri.UriSchemeHttps && !(url.Scheme == Uri.UriSchemeHttp && url.IsLoopback))
-            || !string.IsNullOrEmpty(url.UserInfo))
+        if (!SecureUrl.TryParse(urlText, out var url) || !string.IsNullOrEmpty(url.UserInfo))
         {
             throw Invalid($"{UrlSetting} must be an absolute https URL without user info (http only on loopback).");
         }

@@ -1,3 +1,5 @@
+using McpFunctions.Core.Security;
+
 namespace McpFunctions.Core.OAuth;
 
 /// <summary>How this deployment runs authorization flows (settings section <c>OAuth</c>).</summary>
@@ -17,8 +19,7 @@ public sealed record OAuthFlowSettings(
     /// <summary>True when <paramref name="returnUrl"/> equals an allowlist entry or lies under an entry ending in <c>/</c>.</summary>
     public bool Allows(Uri returnUrl)
     {
-        if (!returnUrl.IsAbsoluteUri || !string.IsNullOrEmpty(returnUrl.UserInfo) || !string.IsNullOrEmpty(returnUrl.Fragment)
-            || (returnUrl.Scheme != Uri.UriSchemeHttps && !(returnUrl.Scheme == Uri.UriSchemeHttp && returnUrl.IsLoopback)))
+        if (!SecureUrl.IsAllowed(returnUrl) || !string.IsNullOrEmpty(returnUrl.UserInfo) || !string.IsNullOrEmpty(returnUrl.Fragment))
         {
             return false;
         }

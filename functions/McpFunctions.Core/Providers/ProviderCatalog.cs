@@ -4,6 +4,7 @@ using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using McpFunctions.Core.Errors;
 using McpFunctions.Core.Tools;
+using McpFunctions.Core.Security;
 
 namespace McpFunctions.Core.Providers;
 
@@ -142,7 +143,7 @@ public sealed partial class ProviderCatalog
         Require(where, "displayName", !string.IsNullOrWhiteSpace(p.DisplayName), "is required");
         Require(where, "auth", p.Auth is not null, "is required");
         Require(where, "api", p.Api is not null, "is required");
-        Require(where, "api.baseUrl", p.Api!.BaseUrl is { IsAbsoluteUri: true } u && (u.Scheme == Uri.UriSchemeHttps || u.IsLoopback), "must be an absolute https URL");
+        Require(where, "api.baseUrl", SecureUrl.IsAllowed(p.Api!.BaseUrl), "must be an absolute https URL (http only on loopback)");
         Require(where, "api.authHeader", p.Api.AuthHeader is { } h && !string.IsNullOrWhiteSpace(h.Name) && h.Value?.Contains(AuthHeaderTemplate.TokenPlaceholder, StringComparison.Ordinal) == true, "needs a name and a value containing {token}");
         Require(where, "api.timeoutSeconds", p.Api.TimeoutSeconds is > 0 and <= 300, "must be 1..300");
         Require(where, "api.maxResponseBytes", p.Api.MaxResponseBytes is > 0, "must be positive");
@@ -183,7 +184,7 @@ public sealed partial class ProviderCatalog
 
     private static bool IsEndpoint(string? url) =>
         url is not null && ((url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal))
-            || (Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.IsLoopback)));
+            || SecureUrl.TryParse(url, out _));
 
     private static void ValidateTool(string where, string at, ToolDescriptor tool)
     {

@@ -1,4 +1,5 @@
 using System.Text;
+using McpFunctions.Core.Security;
 
 namespace McpFunctions.Http.Auth;
 
@@ -68,9 +69,9 @@ public sealed class AuthOptions
             problems.Add("Auth:TenantClaim must not be empty.");
         }
 
-        if (Authority is { } authority && authority.Scheme != Uri.UriSchemeHttps && !authority.IsLoopback)
+        if (Authority is { } authority && !SecureUrl.IsAllowed(authority))
         {
-            problems.Add("Auth:Authority must be an https URL.");
+            problems.Add("Auth:Authority must be an https URL (http only on loopback).");
         }
 
         return problems;

@@ -22,6 +22,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Polly.Registry;
+using McpFunctions.Core.Security;
 
 namespace McpFunctions.Http.Composition;
 
@@ -245,7 +246,7 @@ public static class McpFunctionsRegistration
         var api = provider.Api;
         if (settings["BaseUrl"] is { Length: > 0 } baseUrl)
         {
-            if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && !uri.IsLoopback))
+            if (!SecureUrl.TryParse(baseUrl, out var uri))
             {
                 throw new InvalidOperationException($"Providers:{provider.Id}:BaseUrl must be an absolute https URL (http only on loopback).");
             }

@@ -8,6 +8,7 @@ using McpFunctions.Http.OAuth;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using McpFunctions.Core.Security;
 
 namespace McpFunctions.Http.Composition;
 
@@ -46,7 +47,7 @@ internal static class OAuthRegistration
                 return current;
             }
 
-            return Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.IsLoopback)
+            return SecureUrl.TryParse(value, out var uri)
                 ? uri.ToString()
                 : throw new InvalidOperationException($"Providers:{providerId}:{name} must be an absolute https URL (http only on loopback).");
         }
