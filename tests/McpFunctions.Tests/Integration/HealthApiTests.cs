@@ -43,12 +43,7 @@ public sealed class HealthApiTests
     [Fact]
     public async Task Live_AnswersWithoutTouchingAnyDependency()
     {
-        await using var host = await TestHost.StartAsync(s =>
-        {
-            s["COSMOS:accountEndpoint"] = $"https://127.0.0.1:{LoopbackPort.Unused()}/";
-            s["COSMOS:createIfMissing"] = "false";
-            s["COSMOS:databaseName"] = "unreachable-" + Guid.NewGuid().ToString("N")[..8];
-        });
+        await using var host = await StartWithCosmosUnreachableAsync();
 
         using var live = await host.Http.GetAsync(new Uri("/api/health/live", UriKind.Relative));
         using var ready = await host.Http.GetAsync(new Uri("/api/health", UriKind.Relative));
@@ -61,14 +56,7 @@ public sealed class HealthApiTests
     [Fact]
     public async Task Health_CosmosUnreachable_Returns503NamingCosmos()
     {
-        // Nothing listens there: the real Cosmos client's connections are refused. Startup must not wait on it.
-        await using var host = await TestHost.StartAsync(s =>
-        {
-            s["COSMOS:accountEndpoint"] = $"https://127.0.0.1:{LoopbackPort.Unused()}/";
-            s["COSMOS:createIfMissing"] = "false";
-            // A database the host does not own: disposing it then does not try to delete it over the refused connection.
-            s["COSMOS:databaseName"] = "unreachable-" + Guid.NewGuid().ToString("N")[..8];
-        });
+        await using var host = await StartWithCosmosUnreachableAsync();
         using var response = await host.Http.GetAsync(new Uri("/api/health", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
@@ -104,4 +92,13 @@ public sealed class HealthApiTests
         Assert.Contains(host.Logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal) && l.Contains("could not load its keys at startup", StringComparison.Ordinal));
         Assert.Contains(vault.Server.Requests, r => r.Status == 503);
     }
+
+    /// <summary>Nothing listens at its Cosmos endpoint: the real client's connections are refused. Startup must not wait on it.</summary>
+    private static Task<TestHost> StartWithCosmosUnreachableAsync() => TestHost.StartAsync(s =>
+    {
+        s["COSMOS:accountEndpoint"] = $"https://127.0.0.1:{LoopbackPort.Unused()}/";
+        s["COSMOS:createIfMissing"] = "false";
+        // A database the host does not own: disposing it then does not try to delete it over the refused connection.
+        s["COSMOS:databaseName"] = "unreachable-" + Guid.NewGuid().ToString("N")[..8];
+    });
 }
