@@ -19,6 +19,9 @@ stack_start "$state"
 tools/bicep.sh "$state/main.json"
 export MCP_TEST_ARM_TEMPLATE="$PWD/$state/main.json"
 
+# Kiota (dotnet-tools.json): the OpenAPI tests generate a client from /api/openapi.json and compile it.
+dotnet tool restore >/dev/null
+
 # The whole solution, the Function App with the real Worker SDK included, warnings as errors.
 dotnet build McpFunctions.sln -c Release -v q -nologo
 

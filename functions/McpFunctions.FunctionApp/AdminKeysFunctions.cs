@@ -1,25 +1,28 @@
+using McpFunctions.Core.Keys;
 using McpFunctions.Http.Admin;
+using McpFunctions.Http.Endpoints;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 
 namespace McpFunctions.FunctionApp;
 
 /// <summary>Key-encryption-key operations for operators (<see cref="KeysApi"/>): report, rotate, re-wrap now.</summary>
 /// <remarks>Anonymous at the Functions level; the handlers require a caller JWT with the <c>Auth__AdminRole</c> role.</remarks>
-public static class AdminKeysFunctions
+public sealed class AdminKeysFunctions(AdminOptions admin, GetKeyReport report, RotateKeys rotate, RewrapOptions rewrap, KeyRewrapJob job)
 {
     [Function("AdminKeysReport")]
-    public static Task<IResult> Report(
+    public Task<Results<Ok<KeyReportView>, ApiProblemResult>> Report(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/admin/keys")] HttpRequest request) =>
-        KeysApi.Report(request.HttpContext);
+        KeysApi.Report(request.HttpContext, admin, report);
 
     [Function("AdminKeysRotate")]
-    public static Task<IResult> Rotate(
+    public Task<Results<Ok<KeyReportView>, ApiProblemResult>> Rotate(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/admin/keys/rotate")] HttpRequest request) =>
-        KeysApi.Rotate(request.HttpContext);
+        KeysApi.Rotate(request.HttpContext, request.Query["reload"], admin, rotate, report);
 
     [Function("AdminKeysRewrap")]
-    public static Task<IResult> Rewrap(
+    public Task<Results<Ok<RewrapResultView>, ApiProblemResult>> Rewrap(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/admin/keys/rewrap")] HttpRequest request) =>
-        KeysApi.Rewrap(request.HttpContext);
+        KeysApi.Rewrap(request.HttpContext, request.Query["max"], admin, rewrap, job);
 }

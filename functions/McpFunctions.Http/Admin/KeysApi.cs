@@ -2,12 +2,11 @@ using McpFunctions.Core.Connections;
 using McpFunctions.Core.Errors;
 using McpFunctions.Core.Keys;
 using McpFunctions.Http.Endpoints;
-using McpFunctions.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace McpFunctions.Http.Admin;
 
@@ -20,32 +19,39 @@ public static class KeysApi
     public const string RotateRoute = "/api/admin/keys/rotate";
     public const string RewrapRoute = "/api/admin/keys/rewrap";
 
-    public static IEndpointRouteBuilder MapKeysApi(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapKeysApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet(ReportRoute, (Delegate)Report).WithName("KeysReport");
-        app.MapPost(RotateRoute, (Delegate)Rotate).WithName("KeysRotate");
-        app.MapPost(RewrapRoute, (Delegate)Rewrap).WithName("KeysRewrap");
-        return app;
+        var api = app.MapGroup("").WithTags("Key rotation (operators)");
+        api.MapGet(ReportRoute, Report).WithName("KeysReport").Authenticated()
+            .ProducesProblems(StatusCodes.Status403Forbidden);
+        api.MapPost(RotateRoute, Rotate).WithName("KeysRotate").Authenticated()
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict);
+        api.MapPost(RewrapRoute, Rewrap).WithName("KeysRewrap").Authenticated()
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden);
+        return api;
     }
 
-    /// <summary>200 with credentials per key version; 401; 403 FORBIDDEN.</summary>
-    public static Task<IResult> Report(HttpContext http) =>
+    /// <summary>Credentials per key version.</summary>
+    public static Task<Results<Ok<KeyReportView>, ApiProblemResult>> Report(
+        HttpContext http, [FromServices] AdminOptions admin, [FromServices] GetKeyReport report) =>
         ApiEndpoint.RunAsync(http, "keys.report", null, async (caller, ct) =>
         {
-            RequireAdmin(http, caller);
-            return ReportResult(await http.RequestServices.GetRequiredService<GetKeyReport>().ExecuteAsync(ct));
+            RequireAdmin(admin, caller);
+            return ReportResult(await report.ExecuteAsync(ct));
         });
 
-    /// <summary>Adds a key version (or with <c>?reload=true</c> only re-reads the versions), then 200 with the report;
-    /// 401; 403 FORBIDDEN; 400 VALIDATION_ERROR; 409 KEY_ROTATION_UNSUPPORTED; 503 SERVICE_UNAVAILABLE.</summary>
-    public static Task<IResult> Rotate(HttpContext http) =>
+    /// <summary>Adds a key version (or with <c>?reload=true</c> only re-reads the versions), then the report.</summary>
+    public static Task<Results<Ok<KeyReportView>, ApiProblemResult>> Rotate(
+        HttpContext http,
+        [FromQuery] string? reload,
+        [FromServices] AdminOptions admin,
+        [FromServices] RotateKeys rotate,
+        [FromServices] GetKeyReport report) =>
         ApiEndpoint.RunAsync(http, "keys.rotate", null, async (caller, ct) =>
         {
-            RequireAdmin(http, caller);
-            var reload = ReadReload(http.Request);
-            var rotate = http.RequestServices.GetRequiredService<RotateKeys>();
+            RequireAdmin(admin, caller);
             string? added = null;
-            if (reload)
+            if (ParseReload(reload))
             {
                 await rotate.ReloadAsync(caller, ct);
             }
@@ -54,52 +60,54 @@ public static class KeysApi
                 added = await rotate.AddVersionAsync(caller, ct);
             }
 
-            return ReportResult(await http.RequestServices.GetRequiredService<GetKeyReport>().ExecuteAsync(ct), added);
+            return ReportResult(await report.ExecuteAsync(ct), added);
         });
 
-    /// <summary>Runs one bounded re-wrap pass now (<c>?max=N</c> lowers its bound), then 200 with its result;
-    /// 401; 403 FORBIDDEN; 400 VALIDATION_ERROR; 503 SERVICE_UNAVAILABLE.</summary>
-    public static Task<IResult> Rewrap(HttpContext http) =>
+    /// <summary>Runs one bounded re-wrap pass now (<c>?max=N</c> lowers its bound), then its result.</summary>
+    public static Task<Results<Ok<RewrapResultView>, ApiProblemResult>> Rewrap(
+        HttpContext http,
+        [FromQuery] string? max,
+        [FromServices] AdminOptions admin,
+        [FromServices] RewrapOptions rewrap,
+        [FromServices] KeyRewrapJob job) =>
         ApiEndpoint.RunAsync(http, "keys.rewrap", null, async (caller, ct) =>
         {
-            RequireAdmin(http, caller);
-            var max = ReadMax(http.Request, http.RequestServices.GetRequiredService<RewrapOptions>().MaxPerRun);
-            var result = await http.RequestServices.GetRequiredService<KeyRewrapJob>().RunOnceAsync(max, ct);
-            return TypedResults.Json(RewrapResultView.Of(result), McpJsonContext.Default.RewrapResultView);
+            RequireAdmin(admin, caller);
+            var result = await job.RunOnceAsync(ParseMax(max, rewrap.MaxPerRun), ct);
+            return TypedResults.Ok(RewrapResultView.Of(result));
         });
 
-    private static void RequireAdmin(HttpContext http, Caller caller)
+    private static void RequireAdmin(AdminOptions admin, Caller caller)
     {
-        var role = http.RequestServices.GetRequiredService<AdminOptions>().AdminRole;
-        if (!caller.Has(role))
+        if (!caller.Has(admin.AdminRole))
         {
-            throw new McpFunctionsException(ErrorCode.Forbidden, $"This endpoint is for operators: the token needs the role or scope '{role}'.");
+            throw new McpFunctionsException(ErrorCode.Forbidden, $"This endpoint is for operators: the token needs the role or scope '{admin.AdminRole}'.");
         }
     }
 
-    private static JsonHttpResult<KeyReportView> ReportResult(KeyReport report, string? addedKeyId = null) =>
-        TypedResults.Json(KeyReportView.Of(report, addedKeyId), McpJsonContext.Default.KeyReportView);
+    private static Ok<KeyReportView> ReportResult(KeyReport report, string? addedKeyId = null) =>
+        TypedResults.Ok(KeyReportView.Of(report, addedKeyId));
 
-    private static bool ReadReload(HttpRequest request)
+    private static bool ParseReload(string? value)
     {
-        if (!request.Query.TryGetValue("reload", out var values))
+        if (value is null)
         {
             return false;
         }
 
-        return bool.TryParse(values.ToString(), out var reload)
+        return bool.TryParse(value, out var reload)
             ? reload
             : throw new McpFunctionsException(ErrorCode.ValidationError, "Query parameter 'reload' must be true or false.");
     }
 
-    private static int? ReadMax(HttpRequest request, int maxPerRun)
+    private static int? ParseMax(string? value, int maxPerRun)
     {
-        if (!request.Query.TryGetValue("max", out var values))
+        if (value is null)
         {
             return null;
         }
 
-        return int.TryParse(values.ToString(), out var max) && max >= 1 && max <= maxPerRun
+        return int.TryParse(value, out var max) && max >= 1 && max <= maxPerRun
             ? max
             : throw new McpFunctionsException(ErrorCode.ValidationError, $"Query parameter 'max' must be a whole number from 1 to {maxPerRun} (Rewrap__MaxPerRun).");
     }

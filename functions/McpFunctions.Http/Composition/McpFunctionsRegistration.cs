@@ -9,6 +9,7 @@ using McpFunctions.Core.Credentials;
 using McpFunctions.Core.Health;
 using McpFunctions.Core.Providers;
 using McpFunctions.Http.Admin;
+using McpFunctions.Http.ApiDocs;
 using McpFunctions.Http.Auth;
 using McpFunctions.Http.Connections;
 using McpFunctions.Http.Health;
@@ -38,7 +39,8 @@ public static class McpFunctionsRegistration
         services.AddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddSingleton<McpMetrics>();
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, McpJsonContext.Default));
+        services.AddHttpJson();
+        services.AddSingleton<ApiDescription>();
 
         services.AddAuth(configuration);
         var catalog = LoadCatalog(configuration);
@@ -73,8 +75,18 @@ public static class McpFunctionsRegistration
         app.MapMcpApi();
         app.MapProtectedResourceApi();
         app.MapKeysApi();
+        app.MapOpenApiDocumentApi();
         return app;
     }
+
+    /// <summary>Typed results (<c>Ok&lt;T&gt;</c>) write with these options: our source-generated context, nulls left out,
+    /// exactly as <see cref="McpJsonContext"/> writes everything else.</summary>
+    public static IServiceCollection AddHttpJson(this IServiceCollection services) =>
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, McpJsonContext.Default);
+            o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+        });
 
     private static void AddAuth(this IServiceCollection services, IConfiguration configuration)
     {

@@ -4,8 +4,9 @@ using McpFunctions.Http.Endpoints;
 using McpFunctions.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace McpFunctions.Http.Connections;
 
@@ -17,55 +18,56 @@ public static class ConnectionsApi
     public const string DisconnectRoute = "/api/mcp/{provider}/disconnect";
     public const string ListRoute = "/api/mcp/connections";
 
-    public static IEndpointRouteBuilder MapConnectionsApi(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapConnectionsApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost(ConnectRoute, Connect).WithName("Connect");
-        app.MapGet(StatusRoute, Status).WithName("Status");
-        app.MapDelete(DisconnectRoute, Disconnect).WithName("Disconnect");
-        app.MapGet(ListRoute, (Delegate)List).WithName("ListConnections");
-        return app;
+        var api = app.MapGroup("").WithTags("Connections");
+        api.MapPost(ConnectRoute, Connect).WithName("Connect").Authenticated().AcceptsJson<ConnectRequest>()
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status502BadGateway);
+        api.MapGet(StatusRoute, Status).WithName("Status").Authenticated()
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        api.MapDelete(DisconnectRoute, Disconnect).WithName("Disconnect").Authenticated()
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        api.MapGet(ListRoute, List).WithName("ListConnections").Authenticated();
+        return api;
     }
 
-    /// <summary>200 with the connection; 400 VALIDATION_ERROR / PROVIDER_REJECTED_CREDENTIAL; 404 PROVIDER_NOT_FOUND; 413; 502 PROVIDER_ERROR.</summary>
-    public static Task<IResult> Connect(HttpContext http, string provider) =>
+    /// <summary>Stores an API key after the provider accepted it.</summary>
+    public static Task<Results<Ok<ConnectionView>, ApiProblemResult>> Connect(
+        HttpContext http, string provider, [FromServices] ProviderCatalog catalog, [FromServices] ConnectApiKey connect) =>
         ApiEndpoint.RunAsync(http, "connect", provider, async (caller, ct) =>
         {
             // The provider is checked before the body is read, so a typo in the path is reported as such.
-            _ = http.RequestServices.GetRequiredService<ProviderCatalog>().Get(provider);
+            _ = catalog.Get(provider);
             var body = await RequestBody.ReadJsonAsync(http.Request, McpJsonContext.Default.ConnectRequest, ct);
             RequestLogScope.Of(http)?.NameAccount(body.Account);
-            var connection = await http.RequestServices.GetRequiredService<ConnectApiKey>()
-                .ExecuteAsync(caller, provider, body.ApiKey, body.Account, ct);
-            return TypedResults.Json(ConnectionView.Of(connection), McpJsonContext.Default.ConnectionView);
+            var connection = await connect.ExecuteAsync(caller, provider, body.ApiKey, body.Account, ct);
+            return TypedResults.Ok(ConnectionView.Of(connection));
         });
 
-    /// <summary>200 with <c>connected</c> true or false; 404 PROVIDER_NOT_FOUND; 409 CREDENTIAL_DECRYPT_FAILED.</summary>
-    public static Task<IResult> Status(HttpContext http, string provider) =>
+    /// <summary><c>connected</c> true or false for one account (<c>?account=</c>, else the default one).</summary>
+    public static Task<Results<Ok<ConnectionView>, ApiProblemResult>> Status(
+        HttpContext http, string provider, [FromQuery] string? account, [FromServices] GetConnections connections) =>
         ApiEndpoint.RunAsync(http, "status", provider, async (caller, ct) =>
         {
-            var account = AccountName.Normalize(QueryAccount(http));
-            var connection = await http.RequestServices.GetRequiredService<GetConnections>().StatusAsync(caller, provider, account, ct);
-            var view = connection is null ? ConnectionView.NotConnected(provider, account) : ConnectionView.Of(connection);
-            return TypedResults.Json(view, McpJsonContext.Default.ConnectionView);
+            var name = AccountName.Normalize(account);
+            var connection = await connections.StatusAsync(caller, provider, name, ct);
+            return TypedResults.Ok(connection is null ? ConnectionView.NotConnected(provider, name) : ConnectionView.Of(connection));
         });
 
-    /// <summary>200 saying whether a connection was deleted and what revocation at the provider achieved; 404 PROVIDER_NOT_FOUND.</summary>
-    public static Task<IResult> Disconnect(HttpContext http, string provider) =>
+    /// <summary>Whether a connection was deleted and what revocation at the provider achieved.</summary>
+    public static Task<Results<Ok<DisconnectView>, ApiProblemResult>> Disconnect(
+        HttpContext http, string provider, [FromQuery] string? account, [FromServices] Disconnect disconnect) =>
         ApiEndpoint.RunAsync(http, "disconnect", provider, async (caller, ct) =>
         {
-            var result = await http.RequestServices.GetRequiredService<Core.Connections.Disconnect>().ExecuteAsync(caller, provider, QueryAccount(http), ct);
-            return TypedResults.Json(
-                new DisconnectView(result.Provider, result.Account, result.Existed, result.Revocation), McpJsonContext.Default.DisconnectView);
+            var result = await disconnect.ExecuteAsync(caller, provider, account, ct);
+            return TypedResults.Ok(new DisconnectView(result.Provider, result.Account, result.Existed, result.Revocation));
         });
 
-    /// <summary>200 with all of the caller's connections.</summary>
-    public static Task<IResult> List(HttpContext http) =>
+    /// <summary>All of the caller's connections.</summary>
+    public static Task<Results<Ok<ConnectionList>, ApiProblemResult>> List(HttpContext http, [FromServices] GetConnections connections) =>
         ApiEndpoint.RunAsync(http, "list", null, async (caller, ct) =>
         {
-            var connections = await http.RequestServices.GetRequiredService<GetConnections>().ListAsync(caller, ct);
-            return TypedResults.Json(new ConnectionList([.. connections.Select(ConnectionView.Of)]), McpJsonContext.Default.ConnectionList);
+            var all = await connections.ListAsync(caller, ct);
+            return TypedResults.Ok(new ConnectionList([.. all.Select(ConnectionView.Of)]));
         });
-
-    private static string? QueryAccount(HttpContext http) =>
-        http.Request.Query.TryGetValue("account", out var values) ? values.ToString() : null;
 }

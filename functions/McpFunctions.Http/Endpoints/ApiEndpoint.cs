@@ -4,6 +4,7 @@ using McpFunctions.Core.Errors;
 using McpFunctions.Http.Auth;
 using McpFunctions.Http.Mcp;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,11 +16,12 @@ namespace McpFunctions.Http.Endpoints;
 /// hands us a bare HttpContext, runs exactly the same checks as the LocalHost.</remarks>
 public static class ApiEndpoint
 {
-    public static async Task<IResult> RunAsync(
+    public static async Task<Results<TResult, ApiProblemResult>> RunAsync<TResult>(
         HttpContext http,
         string operation,
         string? provider,
-        Func<Caller, CancellationToken, Task<IResult>> handle)
+        Func<Caller, CancellationToken, Task<TResult>> handle)
+        where TResult : IResult
     {
         var services = http.RequestServices;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("McpFunctions.Api");
@@ -43,7 +45,7 @@ public static class ApiEndpoint
     }
 
     /// <summary>401 with the RFC 6750 challenge, pointing MCP clients at our protected-resource metadata.</summary>
-    public static IResult Unauthorized(HttpContext http, Authentication authentication)
+    public static ApiProblemResult Unauthorized(HttpContext http, Authentication authentication)
     {
         var options = http.RequestServices.GetRequiredService<IOptions<McpOptions>>().Value;
         var metadata = ProtectedResourceApi.MetadataUrl(ProtectedResourceApi.PublicBase(http, options));
@@ -53,7 +55,9 @@ public static class ApiEndpoint
     }
 
     /// <summary>Maps failures to problem responses; used directly by anonymous endpoints.</summary>
-    public static async Task<IResult> GuardAsync(HttpContext http, ILogger logger, string operation, Func<Task<IResult>> handle)
+    public static async Task<Results<TResult, ApiProblemResult>> GuardAsync<TResult>(
+        HttpContext http, ILogger logger, string operation, Func<Task<TResult>> handle)
+        where TResult : IResult
     {
         try
         {
@@ -79,8 +83,7 @@ public static class ApiEndpoint
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
-            // The caller went away; nobody reads this response.
-            return Results.Empty;
+            return ApiProblemResult.Abandoned;
         }
         catch (Exception ex)
         {

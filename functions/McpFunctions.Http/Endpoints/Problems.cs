@@ -1,5 +1,4 @@
 using McpFunctions.Core.Errors;
-using McpFunctions.Http.Json;
 using Microsoft.AspNetCore.Http;
 
 namespace McpFunctions.Http.Endpoints;
@@ -26,9 +25,9 @@ public static class Problems
         _ => StatusCodes.Status500InternalServerError,
     };
 
-    public static IResult Of(McpFunctionsException exception) => Of(exception.Code, exception.Message, exception.ProviderStatus);
+    public static ApiProblemResult Of(McpFunctionsException exception) => Of(exception.Code, exception.Message, exception.ProviderStatus);
 
-    public static IResult Of(ErrorCode code, string detail, int? providerStatus = null)
+    public static ApiProblemResult Of(ErrorCode code, string detail, int? providerStatus = null)
     {
         var httpStatus = StatusOf(code);
         var wire = code.ToWire();
@@ -39,7 +38,7 @@ public static class Problems
             Detail: detail,
             Code: wire,
             ProviderStatus: providerStatus);
-        return TypedResults.Json(problem, McpJsonContext.Default.ApiProblem, ContentType, httpStatus);
+        return ApiProblemResult.Of(problem);
     }
 
     private static string TitleOf(ErrorCode code) => code switch

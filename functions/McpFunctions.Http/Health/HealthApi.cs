@@ -3,8 +3,9 @@ using McpFunctions.Core.Health;
 using McpFunctions.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace McpFunctions.Http.Health;
@@ -21,30 +22,33 @@ public static class HealthApi
     /// <summary>Each probe gets this long; a hung dependency must not hang the health check.</summary>
     public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
 
-    public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet(Route, (Delegate)Check).WithName("Health");
-        app.MapGet(LiveRoute, (Delegate)Live).WithName("HealthLive");
-        return app;
+        var api = app.MapGroup("").WithTags("Health").AllowAnonymous();
+        api.MapGet(Route, Check).WithName("Health")
+            .Produces<HealthReport>(StatusCodes.Status503ServiceUnavailable);
+        api.MapGet(LiveRoute, Live).WithName("HealthLive");
+        return api;
     }
 
     /// <summary>Liveness: answers without touching any dependency.</summary>
-    public static IResult Live(HttpContext http) =>
-        TypedResults.Json(new HealthReport("alive", new Dictionary<string, ComponentHealth>()), McpJsonContext.Default.HealthReport);
+    public static Ok<HealthReport> Live(HttpContext http) =>
+        TypedResults.Ok(new HealthReport("alive", new Dictionary<string, ComponentHealth>()));
 
-    public static async Task<IResult> Check(HttpContext http)
+    /// <summary>Readiness: 200 <c>healthy</c> or <c>degraded</c>, 503 <c>unhealthy</c>, with each dependency's state.</summary>
+    public static async Task<Results<Ok<HealthReport>, JsonHttpResult<HealthReport>>> Check(
+        HttpContext http, [FromServices] IEnumerable<IHealthProbe> probes, [FromServices] ILoggerFactory loggers)
     {
-        var probes = http.RequestServices.GetServices<IHealthProbe>();
-        var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("McpFunctions.Health");
+        var logger = loggers.CreateLogger("McpFunctions.Health");
         var results = await Task.WhenAll(probes.Select(probe => RunAsync(probe, logger, http.RequestAborted)));
         var components = results.ToDictionary(r => r.Name, r => r.Health, StringComparer.Ordinal);
         var status = components.Values.Any(c => c.Status == "unhealthy")
             ? "unhealthy"
             : components.Values.Any(c => c.Status == "degraded") ? "degraded" : "healthy";
-        return TypedResults.Json(
-            new HealthReport(status, components),
-            McpJsonContext.Default.HealthReport,
-            statusCode: status == "unhealthy" ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
+        var report = new HealthReport(status, components);
+        return status == "unhealthy"
+            ? TypedResults.Json(report, McpJsonContext.Default.HealthReport, statusCode: StatusCodes.Status503ServiceUnavailable)
+            : TypedResults.Ok(report);
     }
 
     private static async Task<(string Name, ComponentHealth Health)> RunAsync(IHealthProbe probe, ILogger logger, CancellationToken cancellationToken)

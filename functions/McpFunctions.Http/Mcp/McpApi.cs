@@ -6,8 +6,9 @@ using McpFunctions.Http.Auth;
 using McpFunctions.Http.Endpoints;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -21,25 +22,40 @@ public static class McpApi
 {
     public const string Route = "/api/mcp";
 
-    public static IEndpointRouteBuilder MapMcpApi(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapMcpApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost(Route, (Delegate)Post).WithName("Mcp");
-        app.MapMethods(Route, ["GET", "DELETE"], (Delegate)NotAllowed).WithName("McpOtherMethods");
-        return app;
+        var api = app.MapGroup("").WithTags("MCP");
+        api.MapPost(Route, Post).WithName("Mcp").Authenticated()
+            .WithSummary("One JSON-RPC message of the Model Context Protocol (Streamable HTTP, stateless)")
+            .AcceptsJson<JsonElement>()
+            .Produces<JsonElement>(StatusCodes.Status200OK, "application/json", "text/event-stream")
+            .Produces<JsonElement>(StatusCodes.Status400BadRequest)
+            .Produces<JsonElement>(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblems(StatusCodes.Status403Forbidden);
+        // Described one method each: an operation id names one operation.
+        api.MapGet(Route, NotAllowed).WithName("McpGetNotAllowed").AllowAnonymous().Produces(StatusCodes.Status405MethodNotAllowed);
+        api.MapDelete(Route, NotAllowed).WithName("McpDeleteNotAllowed").AllowAnonymous().Produces(StatusCodes.Status405MethodNotAllowed);
+        return api;
     }
 
-    /// <summary>GET (server-initiated SSE stream) and DELETE (session end) do not exist without sessions.</summary>
-    public static Task<IResult> NotAllowed(HttpContext http)
+    /// <summary>GET (server-initiated SSE stream) and DELETE (session end) do not exist without sessions: 405 with <c>Allow: POST</c>.</summary>
+    public static StatusCodeHttpResult NotAllowed(HttpContext http)
     {
         http.Response.Headers.Allow = "POST";
-        return Task.FromResult<IResult>(TypedResults.StatusCode(StatusCodes.Status405MethodNotAllowed));
+        return TypedResults.StatusCode(StatusCodes.Status405MethodNotAllowed);
     }
 
-    public static async Task<IResult> Post(HttpContext http)
+    /// <summary>200 with the JSON-RPC response (JSON, or one SSE event); 202 for a notification; JSON-RPC errors with 400 or 413
+    /// for a message we cannot read; problem details for a refused origin (403) or token (401).</summary>
+    public static async Task<Results<McpReply, Accepted, ApiProblemResult>> Post(
+        HttpContext http,
+        [FromServices] IOptions<McpOptions> settings,
+        [FromServices] CallerAuthenticator authenticator,
+        [FromServices] McpDispatcher dispatcher,
+        [FromServices] ILoggerFactory loggers)
     {
-        var services = http.RequestServices;
-        var options = services.GetRequiredService<IOptions<McpOptions>>().Value;
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("McpFunctions.Mcp");
+        var options = settings.Value;
+        var logger = loggers.CreateLogger("McpFunctions.Mcp");
 
         if (http.Request.Headers.Origin is { Count: > 0 } origin && !options.AllowedOrigins.Contains(origin.ToString(), StringComparer.OrdinalIgnoreCase))
         {
@@ -48,7 +64,7 @@ public static class McpApi
             return Problems.Of(ErrorCode.OriginNotAllowed, "This Origin is not allowed to call the MCP endpoint; allowed origins are set in Mcp__AllowedOrigins.");
         }
 
-        var authentication = await services.GetRequiredService<CallerAuthenticator>().AuthenticateAsync(http.Request.Headers.Authorization);
+        var authentication = await authenticator.AuthenticateAsync(http.Request.Headers.Authorization);
         if (authentication.Caller is not { } caller)
         {
             logger.LogWarning("Rejected MCP request: {AuthError}", authentication.Error);
@@ -96,27 +112,27 @@ public static class McpApi
         JsonRpcMessage response;
         try
         {
-            response = await services.GetRequiredService<McpDispatcher>().DispatchAsync(caller, request, http.RequestAborted);
+            response = await dispatcher.DispatchAsync(caller, request, http.RequestAborted);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
-            return Results.Empty;
+            return ApiProblemResult.Abandoned;
         }
 
         return Write(http, response, StatusCodes.Status200OK);
     }
 
     /// <summary>JSON by default; one SSE event when the client accepts only <c>text/event-stream</c>.</summary>
-    private static StatusBytes Write(HttpContext http, JsonRpcMessage message, int status)
+    private static McpReply Write(HttpContext http, JsonRpcMessage message, int status)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(message, McpProtocol.Wire.GetTypeInfo(typeof(JsonRpcMessage)));
         if (AcceptsOnlyEventStream(http.Request))
         {
             var sse = new StringBuilder("event: message\ndata: ").Append(Encoding.UTF8.GetString(json)).Append("\n\n");
-            return new StatusBytes(Encoding.UTF8.GetBytes(sse.ToString()), "text/event-stream", status);
+            return new McpReply(Encoding.UTF8.GetBytes(sse.ToString()), "text/event-stream", status);
         }
 
-        return new StatusBytes(json, "application/json", status);
+        return new McpReply(json, "application/json", status);
     }
 
     private static bool AcceptsOnlyEventStream(HttpRequest request)
@@ -136,16 +152,4 @@ public static class McpApi
         value.MediaType.Equals(mediaType, StringComparison.OrdinalIgnoreCase);
 
     private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";
-
-    /// <summary>Bytes with a content type and any status (TypedResults.Bytes is always 200).</summary>
-    private sealed class StatusBytes(byte[] body, string contentType, int status) : IResult
-    {
-        public async Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.StatusCode = status;
-            httpContext.Response.ContentType = contentType;
-            httpContext.Response.ContentLength = body.Length;
-            await httpContext.Response.Body.WriteAsync(body);
-        }
-    }
 }

@@ -2,8 +2,9 @@ using System.Text.Json;
 using McpFunctions.Http.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol;
 using ModelContextProtocol.Authentication;
@@ -15,22 +16,24 @@ public static class ProtectedResourceApi
 {
     public const string Route = "/.well-known/oauth-protected-resource";
 
-    public static IEndpointRouteBuilder MapProtectedResourceApi(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapProtectedResourceApi(this IEndpointRouteBuilder app)
     {
+        var api = app.MapGroup("").WithTags("MCP").AllowAnonymous();
         // Both the root form and the path-suffixed form RFC 9728 §3.1 derives from the resource URL.
-        app.MapGet(Route, (Delegate)Metadata).WithName("ProtectedResourceMetadata");
-        app.MapGet(Route + McpApi.Route, (Delegate)Metadata).WithName("ProtectedResourceMetadataForMcp");
-        return app;
+        api.MapGet(Route, Metadata).WithName("ProtectedResourceMetadata").Produces<JsonElement>();
+        api.MapGet(Route + McpApi.Route, Metadata).WithName("ProtectedResourceMetadataForMcp").Produces<JsonElement>();
+        return api;
     }
 
-    public static Task<IResult> Metadata(HttpContext http)
+    /// <summary>The resource, its authorization servers and how to present a token.</summary>
+    public static Task<FileContentHttpResult> Metadata(
+        HttpContext http, [FromServices] IOptions<McpOptions> mcp, [FromServices] IOptions<AuthOptions> auth)
     {
-        var options = http.RequestServices.GetRequiredService<IOptions<McpOptions>>().Value;
-        var auth = http.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
+        var options = mcp.Value;
         var publicBase = PublicBase(http, options);
         // Blank entries (an empty Mcp__AuthorizationServers__0) would advertise "" as a server: they mean "the default".
         var configured = options.AuthorizationServers.Where(s => !string.IsNullOrWhiteSpace(s)).ToList();
-        var servers = configured.Count > 0 ? configured : [auth.Authority?.ToString() ?? auth.Issuer!];
+        var servers = configured.Count > 0 ? configured : [auth.Value.Authority?.ToString() ?? auth.Value.Issuer!];
         var metadata = new ProtectedResourceMetadata
         {
             Resource = new Uri(publicBase, McpApi.Route).ToString(),
@@ -39,7 +42,7 @@ public static class ProtectedResourceApi
             ResourceName = "McpFunctions",
         };
         var json = JsonSerializer.SerializeToUtf8Bytes(metadata, McpProtocol.Wire.GetTypeInfo(typeof(ProtectedResourceMetadata)));
-        return Task.FromResult<IResult>(TypedResults.Bytes(json, "application/json"));
+        return Task.FromResult(TypedResults.Bytes(json, "application/json"));
     }
 
     public static Uri PublicBase(HttpContext http, McpOptions options) =>

@@ -7,8 +7,9 @@ using McpFunctions.Http.Endpoints;
 using McpFunctions.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -23,20 +24,28 @@ public static class OAuthApi
     public const string CompleteRoute = "/api/mcp/{provider}/complete";
     public const string TokenRoute = "/api/mcp/{provider}/token";
 
-    public static IEndpointRouteBuilder MapOAuthApi(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapOAuthApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost(AuthorizeRoute, Authorize).WithName("Authorize");
-        app.MapGet(CallbackRoute, (Delegate)Callback).WithName("OAuthCallback");
-        app.MapPost(CompleteRoute, Complete).WithName("Complete");
-        app.MapPost(TokenRoute, Token).WithName("Token");
-        return app;
+        var api = app.MapGroup("").WithTags("OAuth");
+        api.MapPost(AuthorizeRoute, Authorize).WithName("Authorize").Authenticated().AcceptsJson<AuthorizeRequest>()
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge);
+        api.MapGet(CallbackRoute, Callback).WithName("OAuthCallback").AllowAnonymous()
+            .Produces(StatusCodes.Status302Found)
+            .Produces(StatusCodes.Status400BadRequest, contentType: "text/html")
+            .ProducesProblems(StatusCodes.Status500InternalServerError, StatusCodes.Status503ServiceUnavailable);
+        api.MapPost(CompleteRoute, Complete).WithName("Complete").Authenticated().AcceptsJson<CompleteRequest>()
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge);
+        api.MapPost(TokenRoute, Token).WithName("Token").Authenticated()
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status502BadGateway);
+        return api;
     }
 
-    /// <summary>200 with the provider's authorization URL; 400 RETURN_URL_NOT_ALLOWED / VALIDATION_ERROR; 404; 409 OAUTH_NOT_CONFIGURED.</summary>
-    public static Task<IResult> Authorize(HttpContext http, string provider) =>
+    /// <summary>The provider's authorization URL for this user (PKCE and state included).</summary>
+    public static Task<Results<Ok<AuthorizeResponse>, ApiProblemResult>> Authorize(
+        HttpContext http, string provider, [FromServices] OAuthProviders providers, [FromServices] StartAuthorization start) =>
         ApiEndpoint.RunAsync(http, "authorize", provider, async (caller, ct) =>
         {
-            _ = http.RequestServices.GetRequiredService<OAuthProviders>().Get(provider);
+            _ = providers.Get(provider);
             var body = await RequestBody.ReadJsonAsync(http.Request, McpJsonContext.Default.AuthorizeRequest, ct);
             RequestLogScope.Of(http)?.NameAccount(body.Account);
             Uri? returnUrl = null;
@@ -45,53 +54,67 @@ public static class OAuthApi
                 throw new McpFunctionsException(ErrorCode.ValidationError, "return_url must be an absolute URL.");
             }
 
-            var start = await http.RequestServices.GetRequiredService<StartAuthorization>()
-                .ExecuteAsync(caller, provider, body.Account, returnUrl, body.Scopes, ct);
+            var started = await start.ExecuteAsync(caller, provider, body.Account, returnUrl, body.Scopes, ct);
             NoStore(http);
-            return TypedResults.Json(new AuthorizeResponse(start.AuthorizationUrl, start.ExpiresAt), McpJsonContext.Default.AuthorizeResponse);
+            return TypedResults.Ok(new AuthorizeResponse(started.AuthorizationUrl, started.ExpiresAt));
         });
 
     /// <summary>Anonymous: the user's browser. 302 to the return URL, or 400 with an HTML page when the state cannot be trusted.</summary>
-    public static async Task<IResult> Callback(HttpContext http)
+    public static async Task<Results<RedirectHttpResult, ContentHttpResult, ApiProblemResult>> Callback(
+        HttpContext http, [FromServices] HandleCallback handle, [FromServices] ILoggerFactory loggers)
     {
-        var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("McpFunctions.OAuth");
         NoStore(http);
         // The callback URL carries the code: keep it out of any Referer the next page would send.
         http.Response.Headers["Referrer-Policy"] = "no-referrer";
-        return await ApiEndpoint.GuardAsync(http, logger, "oauth_callback", async () =>
+        var answer = await ApiEndpoint.GuardAsync(http, loggers.CreateLogger("McpFunctions.OAuth"), "oauth_callback", async () =>
         {
             var query = http.Request.Query;
             if (query.Any(p => p.Value.Count > 1))
             {
-                return ErrorPage(ErrorCode.OauthStateInvalid, "The authorization response repeats a parameter. Start connecting again from the chat.");
+                return (Results<RedirectHttpResult, ContentHttpResult>)ErrorPage(
+                    ErrorCode.OauthStateInvalid, "The authorization response repeats a parameter. Start connecting again from the chat.");
             }
 
             var request = new CallbackRequest(Single(query, "state"), Single(query, "code"), Single(query, "error"), Single(query, "error_description"));
-            var outcome = await http.RequestServices.GetRequiredService<HandleCallback>().ExecuteAsync(request, http.RequestAborted);
+            var outcome = await handle.ExecuteAsync(request, http.RequestAborted);
             return outcome switch
             {
                 CallbackOutcome.Redirect redirect => TypedResults.Redirect(redirect.Location.AbsoluteUri),
-                CallbackOutcome.Invalid invalid => ErrorPage(invalid.Code, invalid.Message),
+                CallbackOutcome.Invalid invalid => (Results<RedirectHttpResult, ContentHttpResult>)ErrorPage(invalid.Code, invalid.Message),
                 _ => throw new InvalidOperationException($"Unhandled callback outcome {outcome.GetType().Name}."),
             };
         });
+        return answer.Result switch
+        {
+            Results<RedirectHttpResult, ContentHttpResult> { Result: RedirectHttpResult redirect } => redirect,
+            Results<RedirectHttpResult, ContentHttpResult> { Result: ContentHttpResult page } => page,
+            ApiProblemResult problem => problem,
+            _ => throw new InvalidOperationException("Unhandled callback answer."),
+        };
     }
 
-    /// <summary>200 with the activated connection; 400 OAUTH_STATE_INVALID (unknown, used, expired or another user's code).</summary>
-    public static Task<IResult> Complete(HttpContext http, string provider) =>
+    /// <summary>Activates the connection the callback parked, for the same user only.</summary>
+    public static Task<Results<Ok<ConnectionView>, ApiProblemResult>> Complete(
+        HttpContext http, string provider, [FromServices] OAuthProviders providers, [FromServices] CompleteConnection complete) =>
         ApiEndpoint.RunAsync(http, "complete", provider, async (caller, ct) =>
         {
-            _ = http.RequestServices.GetRequiredService<OAuthProviders>().Get(provider);
+            _ = providers.Get(provider);
             var body = await RequestBody.ReadJsonAsync(http.Request, McpJsonContext.Default.CompleteRequest, ct);
-            var connection = await http.RequestServices.GetRequiredService<CompleteConnection>().ExecuteAsync(caller, provider, body.Code, ct);
-            return TypedResults.Json(ConnectionView.Of(connection), McpJsonContext.Default.ConnectionView);
+            var connection = await complete.ExecuteAsync(caller, provider, body.Code, ct);
+            return TypedResults.Ok(ConnectionView.Of(connection));
         });
 
-    /// <summary>200 with a fresh access token, for trusted callers only; 403 FORBIDDEN when disabled or the role is missing.</summary>
-    public static Task<IResult> Token(HttpContext http, string provider) =>
+    /// <summary>A fresh access token, for trusted callers only: off by default, and the caller needs the configured role.</summary>
+    public static Task<Results<Ok<TokenResponse>, ApiProblemResult>> Token(
+        HttpContext http,
+        string provider,
+        [FromQuery] string? account,
+        [FromServices] IOptions<TokenEndpointOptions> settings,
+        [FromServices] OAuthProviders providers,
+        [FromServices] ResolveCredential resolve) =>
         ApiEndpoint.RunAsync(http, "token", provider, async (caller, ct) =>
         {
-            var options = http.RequestServices.GetRequiredService<IOptions<TokenEndpointOptions>>().Value;
+            var options = settings.Value;
             if (!options.Enabled)
             {
                 throw new McpFunctionsException(ErrorCode.Forbidden, "The token endpoint is disabled in this deployment (TokenEndpoint__Enabled).");
@@ -102,9 +125,8 @@ public static class OAuthApi
                 throw new McpFunctionsException(ErrorCode.Forbidden, $"The token endpoint needs the '{options.RequiredRole}' role or scope in the caller's token.");
             }
 
-            var descriptor = http.RequestServices.GetRequiredService<OAuthProviders>().Get(provider).Descriptor;
-            var account = http.Request.Query.TryGetValue("account", out var values) ? values.ToString() : null;
-            var resolved = await http.RequestServices.GetRequiredService<ResolveCredential>().ExecuteAsync(caller, descriptor, account, ct);
+            var descriptor = providers.Get(provider).Descriptor;
+            var resolved = await resolve.ExecuteAsync(caller, descriptor, account, ct);
             var connection = resolved.Stored.Connection;
             if (connection.AuthType != AuthType.OAuth2 || resolved.Credential.AccessToken is not { } accessToken)
             {
@@ -112,9 +134,8 @@ public static class OAuthApi
             }
 
             NoStore(http);
-            return TypedResults.Json(
-                new TokenResponse(connection.Key.Provider, connection.Key.Account, accessToken, resolved.Credential.TokenType ?? "Bearer", connection.ExpiresAt),
-                McpJsonContext.Default.TokenResponse);
+            return TypedResults.Ok(
+                new TokenResponse(connection.Key.Provider, connection.Key.Account, accessToken, resolved.Credential.TokenType ?? "Bearer", connection.ExpiresAt));
         });
 
     private static string? Single(IQueryCollection query, string name) =>
@@ -127,13 +148,13 @@ public static class OAuthApi
     }
 
     /// <summary>A page for a person: no return URL can be trusted, so there is nowhere to redirect.</summary>
-    private static IResult ErrorPage(ErrorCode code, string message)
+    private static ContentHttpResult ErrorPage(ErrorCode code, string message)
     {
         var html = $"""
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>Connection failed</title></head>
             <body><h1>Connection failed</h1><p>{WebUtility.HtmlEncode(message)}</p><p><code>{code.ToWire()}</code></p></body></html>
             """;
-        return Results.Content(html, "text/html; charset=utf-8", statusCode: Problems.StatusOf(code));
+        return TypedResults.Content(html, "text/html; charset=utf-8", statusCode: Problems.StatusOf(code));
     }
 }
