@@ -4,12 +4,14 @@ using McpFunctions.Http.Endpoints;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
 
 namespace McpFunctions.FunctionApp;
 
 /// <summary>Key-encryption-key operations for operators (<see cref="KeysApi"/>): report, rotate, re-wrap now.</summary>
 /// <remarks>Anonymous at the Functions level; the handlers require a caller JWT with the <c>Auth__AdminRole</c> role.</remarks>
-public sealed class AdminKeysFunctions(AdminOptions admin, GetKeyReport report, RotateKeys rotate, RewrapOptions rewrap, KeyRewrapJob job)
+public sealed class AdminKeysFunctions(
+    IOptions<AdminOptions> admin, GetKeyReport report, RotateKeys rotate, IOptions<RewrapOptions> rewrap, KeyRewrapJob job)
 {
     [Function("AdminKeysReport")]
     public Task<Results<Ok<KeyReportView>, ApiProblemResult>> Report(

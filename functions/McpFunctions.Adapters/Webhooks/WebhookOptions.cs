@@ -1,13 +1,16 @@
-using System.Globalization;
 using System.Text;
+using McpFunctions.Core.Configuration;
 using McpFunctions.Core.Security;
+using Microsoft.Extensions.Configuration;
 
 namespace McpFunctions.Adapters.Webhooks;
 
 /// <summary>Where and how connection events are delivered (<c>WEBHOOK_URL</c>, <c>WEBHOOK_HMAC_SECRET</c>, <c>Webhooks__*</c>).</summary>
-/// <remarks>A class, not a record: a record's generated <c>ToString</c> would print the secret.</remarks>
-public sealed class WebhookOptions
+/// <remarks>A class, not a record: a record's generated <c>ToString</c> would print the secret. Bound from the root, so the
+/// flat names azd outputs and the <c>Webhooks</c> section are read alike.</remarks>
+public sealed class WebhookOptions : IValidatedOptions
 {
+    public const string Section = "";
     public const string UrlSetting = "WEBHOOK_URL";
     public const string SecretSetting = "WEBHOOK_HMAC_SECRET";
     public const string MaxAttemptsSetting = "Webhooks__MaxAttempts";
@@ -20,83 +23,63 @@ public sealed class WebhookOptions
     public const int DefaultMaxAttempts = 20;
     public const int DefaultTimeoutSeconds = 10;
 
-    private readonly byte[] secret;
-
-    private WebhookOptions(Uri? url, byte[] secret, int maxAttempts, int timeoutSeconds, bool includeRefreshed)
-    {
-        Url = url;
-        this.secret = secret;
-        MaxAttempts = maxAttempts;
-        TimeoutSeconds = timeoutSeconds;
-        IncludeRefreshed = includeRefreshed;
-    }
-
-    /// <summary>No <c>WEBHOOK_URL</c>: events are not stored and the delivery job does nothing.</summary>
-    public static WebhookOptions Disabled { get; } = new(null, [], DefaultMaxAttempts, DefaultTimeoutSeconds, includeRefreshed: false);
+    private byte[]? secret;
 
     /// <summary>The receiver; null when webhooks are off.</summary>
-    public Uri? Url { get; }
+    [ConfigurationKeyName(UrlSetting)]
+    public Uri? Url { get; set; }
 
-    public bool Enabled => Url is not null;
+    /// <summary>The HMAC key, as text (<c>WEBHOOK_HMAC_SECRET</c>). Secret.</summary>
+    [ConfigurationKeyName(SecretSetting)]
+    public string? HmacSecret { get; set; }
+
+    /// <remarks>An empty <c>WEBHOOK_URL</c> (as in a copied sample) means off, like a missing one.</remarks>
+    public bool Enabled => Url is { OriginalString.Length: > 0 };
 
     /// <summary>Attempts per event (the first included) before it is marked dead.</summary>
-    public int MaxAttempts { get; }
+    [ConfigurationKeyName("Webhooks:MaxAttempts")]
+    public int MaxAttempts { get; set; } = DefaultMaxAttempts;
 
     /// <summary>Per-attempt limit for connecting, sending and receiving the response headers.</summary>
-    public int TimeoutSeconds { get; }
+    [ConfigurationKeyName("Webhooks:TimeoutSeconds")]
+    public int TimeoutSeconds { get; set; } = DefaultTimeoutSeconds;
 
     /// <summary><c>connection.refreshed</c> happens on every token refresh; it is dropped unless asked for.</summary>
-    public bool IncludeRefreshed { get; }
+    [ConfigurationKeyName("Webhooks:IncludeRefreshed")]
+    public bool IncludeRefreshed { get; set; }
 
     /// <summary>The UTF-8 bytes of <c>WEBHOOK_HMAC_SECRET</c>, the HMAC key.</summary>
-    public ReadOnlySpan<byte> Secret => secret;
+    public ReadOnlySpan<byte> Secret => secret ??= Encoding.UTF8.GetBytes(HmacSecret ?? "");
 
-    /// <summary>Reads and validates the settings; a bad one throws naming it, never echoing the secret.</summary>
-    /// <param name="setting">Looks a setting up by its flat name (e.g. <c>Webhooks__MaxAttempts</c>).</param>
-    public static WebhookOptions Parse(Func<string, string?> setting)
+    /// <summary>Problems name the setting and never echo the secret or the URL (receivers sometimes carry a token in it).</summary>
+    public IReadOnlyList<string> Problems()
     {
-        ArgumentNullException.ThrowIfNull(setting);
-        var maxAttempts = ParseInt(setting(MaxAttemptsSetting), MaxAttemptsSetting, DefaultMaxAttempts, 1, 100);
-        var timeoutSeconds = ParseInt(setting(TimeoutSecondsSetting), TimeoutSecondsSetting, DefaultTimeoutSeconds, 1, 60);
-        var includeRefreshed = setting(IncludeRefreshedSetting) switch
+        var problems = new List<string>();
+        if (MaxAttempts is < 1 or > 100)
         {
-            null or "" => false,
-            var text when bool.TryParse(text, out var value) => value,
-            _ => throw Invalid($"{IncludeRefreshedSetting} must be true or false."),
-        };
-
-        if (setting(UrlSetting) is not { Length: > 0 } urlText)
-        {
-            return Disabled;
+            problems.Add($"{MaxAttemptsSetting} must be a whole number from 1 to 100.");
         }
 
-        // The URL is not echoed: receivers sometimes carry a token in the query string.
-        if (!SecureUrl.TryParse(urlText, out var url) || !string.IsNullOrEmpty(url.UserInfo))
+        if (TimeoutSeconds is < 1 or > 60)
         {
-            throw Invalid($"{UrlSetting} must be an absolute https URL without user info (http only on loopback).");
+            problems.Add($"{TimeoutSecondsSetting} must be a whole number from 1 to 60.");
         }
 
-        var secretText = setting(SecretSetting);
-        if (string.IsNullOrEmpty(secretText) || Encoding.UTF8.GetByteCount(secretText) < MinSecretBytes)
+        if (!Enabled)
         {
-            throw Invalid(
-                $"{SecretSetting} is required when {UrlSetting} is set and must be at least {MinSecretBytes} bytes (e.g. `openssl rand -hex 32`).");
+            return problems;
         }
 
-        return new WebhookOptions(url, Encoding.UTF8.GetBytes(secretText), maxAttempts, timeoutSeconds, includeRefreshed);
+        if (!Url!.IsAbsoluteUri || !SecureUrl.IsAllowed(Url) || !string.IsNullOrEmpty(Url.UserInfo))
+        {
+            problems.Add($"{UrlSetting} must be an absolute https URL without user info (http only on loopback).");
+        }
+
+        if (string.IsNullOrEmpty(HmacSecret) || Encoding.UTF8.GetByteCount(HmacSecret) < MinSecretBytes)
+        {
+            problems.Add($"{SecretSetting} is required when {UrlSetting} is set and must be at least {MinSecretBytes} bytes (e.g. `openssl rand -hex 32`).");
+        }
+
+        return problems;
     }
-
-    private static int ParseInt(string? text, string name, int fallback, int min, int max)
-    {
-        if (string.IsNullOrEmpty(text))
-        {
-            return fallback;
-        }
-
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
-            ? value
-            : throw Invalid($"{name} must be a whole number from {min} to {max}.");
-    }
-
-    private static InvalidOperationException Invalid(string problem) => new("Invalid configuration: " + problem);
 }

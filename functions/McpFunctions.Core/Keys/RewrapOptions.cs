@@ -1,7 +1,9 @@
+using McpFunctions.Core.Configuration;
+
 namespace McpFunctions.Core.Keys;
 
 /// <summary>Settings of section <c>Rewrap</c> (environment <c>Rewrap__MaxPerRun</c>, ...): how much one re-wrap pass may do.</summary>
-public sealed class RewrapOptions
+public sealed class RewrapOptions : IValidatedOptions
 {
     public const string Section = "Rewrap";
 

@@ -1,9 +1,11 @@
+using McpFunctions.Core.Configuration;
+
 namespace McpFunctions.Http.Admin;
 
 /// <summary>Setting <c>Auth:AdminRole</c> (environment <c>Auth__AdminRole</c>): the role or scope an operator's token must carry.</summary>
 /// <remarks>Checked against the token's <c>roles</c>, <c>scp</c> and <c>scope</c> claims, so it works with an Entra ID app
 /// role assigned to operators or with a delegated scope.</remarks>
-public sealed class AdminOptions
+public sealed class AdminOptions : IValidatedOptions
 {
     public const string Section = "Auth";
     public const string DefaultRole = "McpFunctions.Admin";

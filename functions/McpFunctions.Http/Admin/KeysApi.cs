@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 
 namespace McpFunctions.Http.Admin;
 
@@ -33,10 +34,10 @@ public static class KeysApi
 
     /// <summary>Credentials per key version.</summary>
     public static Task<Results<Ok<KeyReportView>, ApiProblemResult>> Report(
-        HttpContext http, [FromServices] AdminOptions admin, [FromServices] GetKeyReport report) =>
+        HttpContext http, [FromServices] IOptions<AdminOptions> admin, [FromServices] GetKeyReport report) =>
         ApiEndpoint.RunAsync(http, "keys.report", null, async (caller, ct) =>
         {
-            RequireAdmin(admin, caller);
+            RequireAdmin(admin.Value, caller);
             return ReportResult(await report.ExecuteAsync(ct));
         });
 
@@ -44,12 +45,12 @@ public static class KeysApi
     public static Task<Results<Ok<KeyReportView>, ApiProblemResult>> Rotate(
         HttpContext http,
         [FromQuery] string? reload,
-        [FromServices] AdminOptions admin,
+        [FromServices] IOptions<AdminOptions> admin,
         [FromServices] RotateKeys rotate,
         [FromServices] GetKeyReport report) =>
         ApiEndpoint.RunAsync(http, "keys.rotate", null, async (caller, ct) =>
         {
-            RequireAdmin(admin, caller);
+            RequireAdmin(admin.Value, caller);
             string? added = null;
             if (ParseReload(reload))
             {
@@ -67,13 +68,13 @@ public static class KeysApi
     public static Task<Results<Ok<RewrapResultView>, ApiProblemResult>> Rewrap(
         HttpContext http,
         [FromQuery] string? max,
-        [FromServices] AdminOptions admin,
-        [FromServices] RewrapOptions rewrap,
+        [FromServices] IOptions<AdminOptions> admin,
+        [FromServices] IOptions<RewrapOptions> rewrap,
         [FromServices] KeyRewrapJob job) =>
         ApiEndpoint.RunAsync(http, "keys.rewrap", null, async (caller, ct) =>
         {
-            RequireAdmin(admin, caller);
-            var result = await job.RunOnceAsync(ParseMax(max, rewrap.MaxPerRun), ct);
+            RequireAdmin(admin.Value, caller);
+            var result = await job.RunOnceAsync(ParseMax(max, rewrap.Value.MaxPerRun), ct);
             return TypedResults.Ok(RewrapResultView.Of(result));
         });
 

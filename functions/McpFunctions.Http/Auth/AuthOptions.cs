@@ -1,4 +1,5 @@
 using System.Text;
+using McpFunctions.Core.Configuration;
 using McpFunctions.Core.Security;
 
 namespace McpFunctions.Http.Auth;
@@ -6,7 +7,7 @@ namespace McpFunctions.Http.Auth;
 /// <summary>Settings of section <c>Auth</c>: how callers' bearer JWTs are validated.</summary>
 /// <remarks>Exactly one mode: a shared HS256 <see cref="SigningKey"/> with <see cref="Issuer"/>, or an
 /// OpenID Connect <see cref="Authority"/> whose metadata and JWKS give issuer and keys (e.g. Entra ID).</remarks>
-public sealed class AuthOptions
+public sealed class AuthOptions : IValidatedOptions
 {
     public const string Section = "Auth";
     public const int MinSigningKeyBytes = 32;

@@ -4,6 +4,7 @@ using McpFunctions.Core.Keys;
 using McpFunctions.Http.Admin;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace McpFunctions.Http.Composition;
 
@@ -13,16 +14,10 @@ public static class KeyRotationRegistration
     /// <summary>Registers the rotation services; invalid <c>Rewrap</c> or <c>Auth:AdminRole</c> settings fail here, naming the setting.</summary>
     public static IServiceCollection AddKeyRotation(this IServiceCollection services, IConfiguration configuration)
     {
-        var rewrap = configuration.GetSection(RewrapOptions.Section).Get<RewrapOptions>() ?? new RewrapOptions();
-        var admin = configuration.GetSection(AdminOptions.Section).Get<AdminOptions>() ?? new AdminOptions();
-        var problems = rewrap.Problems().Concat(admin.Problems()).ToList();
-        if (problems.Count > 0)
-        {
-            throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", problems));
-        }
-
-        services.AddSingleton(rewrap);
-        services.AddSingleton(admin);
+        services.AddValidatedOptions<RewrapOptions>(configuration, RewrapOptions.Section);
+        services.AddValidatedOptions<AdminOptions>(configuration, AdminOptions.Section);
+        // The job lives in Core, which takes plain settings rather than IOptions.
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<RewrapOptions>>().Value);
 
         // Both key rings (Key Vault and local) describe themselves; only Key Vault can add versions.
         services.AddSingleton(sp => sp.GetRequiredService<IKeyRing>() as IKeyRotation

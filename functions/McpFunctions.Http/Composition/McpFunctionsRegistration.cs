@@ -22,6 +22,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Polly.Registry;
 using McpFunctions.Core.Security;
 
@@ -61,7 +62,7 @@ public static class McpFunctionsRegistration
         services.AddHostedService<StartupWarmup>();
         services.AddSingleton<CallTool>();
 
-        services.AddOptions<McpOptions>().BindConfiguration(McpOptions.Section);
+        services.AddValidatedOptions<McpOptions>(configuration, McpOptions.Section);
         services.AddSingleton<McpToolList>();
         services.AddSingleton<McpDispatcher>();
         return builder;
@@ -90,41 +91,24 @@ public static class McpFunctionsRegistration
 
     private static void AddAuth(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<AuthOptions>()
-            .BindConfiguration(AuthOptions.Section)
-            .Validate(o => o.Problems().Count == 0, "Invalid Auth settings")
-            .ValidateOnStart();
-        var problems = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>()?.Problems()
-            ?? new AuthOptions().Problems();
-        if (problems.Count > 0)
-        {
-            throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", problems));
-        }
-
+        services.AddValidatedOptions<AuthOptions>(configuration, AuthOptions.Section);
         services.AddSingleton<CallerAuthenticator>();
     }
 
     private static void AddKeyRing(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         services.AddSingleton<IHealthProbe, KeyRingHealthProbe>();
-        var source = configuration["KeyRing:Source"] ?? "Local";
-        if (source.Equals("KeyVault", StringComparison.OrdinalIgnoreCase))
+        if (services.AddValidatedOptions<KeyRingOptions>(configuration, KeyRingOptions.Section).UsesKeyVault)
         {
-            var options = configuration.GetSection(KeyVaultKeyRingOptions.Section).Get<KeyVaultKeyRingOptions>();
-            if (options?.VaultUri is null)
-            {
-                throw new InvalidOperationException($"{KeyVaultKeyRingOptions.Section}__vaultUri is required when KeyRing:Source is KeyVault.");
-            }
-
+            services.AddValidatedOptions<KeyVaultKeyRingOptions>(configuration, KeyVaultKeyRingOptions.Section);
             services.AddSingleton<IKeyRing>(sp => KeyVaultKeyRing.Create(
-                options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<KeyVaultKeyRing>()));
+                sp.GetRequiredService<IOptions<KeyVaultKeyRingOptions>>().Value,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<KeyVaultKeyRing>()));
             return;
         }
 
-        if (!source.Equals("Local", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new InvalidOperationException("KeyRing:Source must be KeyVault or Local.");
-        }
+        // The local key is a secret with a flat name, read as such rather than bound into an options object.
 
         var current = configuration[LocalKeyRing.SettingName];
         var previous = (configuration[LocalKeyRing.SettingName + "_PREVIOUS"] ?? "")
@@ -158,29 +142,24 @@ public static class McpFunctionsRegistration
 
     private static void AddStorage(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<CosmosOptions>().BindConfiguration(CosmosOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        if (configuration.GetSection(CosmosOptions.Section)["accountEndpoint"] is not { Length: > 0 })
-        {
-            throw new InvalidOperationException("COSMOS__accountEndpoint is required (the Cosmos DB account endpoint URL).");
-        }
-
+        services.AddValidatedOptions<CosmosOptions>(configuration, CosmosOptions.Section);
         services.AddSingleton(sp => new CosmosContainers(
-            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<CosmosOptions>>(),
+            sp.GetRequiredService<IOptions<CosmosOptions>>(),
             McpJsonContext.Default.Options));
         services.AddSingleton<IHealthProbe>(sp => sp.GetRequiredService<CosmosContainers>());
         services.AddSingleton(sp => new CosmosConnectionStore(
             sp.GetRequiredService<CosmosContainers>(),
             McpJsonContext.Default.ConnectionDocument,
             McpJsonContext.Default.CosmosFeedPageConnectionDocument));
-        services.AddOptions<ConnectionCacheOptions>().BindConfiguration(ConnectionCacheOptions.Section);
+        services.AddValidatedOptions<ConnectionCacheOptions>(configuration, ConnectionCacheOptions.Section);
         services.AddSingleton<IConnectionStore>(sp => new CachedConnectionStore(
             sp.GetRequiredService<CosmosConnectionStore>(),
             sp.GetRequiredService<RedisConnection>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ConnectionCacheOptions>>(),
+            sp.GetRequiredService<IOptions<ConnectionCacheOptions>>(),
             sp.GetRequiredService<ILogger<CachedConnectionStore>>()));
 
-        services.AddOptions<RedisOptions>().Configure(o => o.ConnectionString = configuration["REDIS_CONNECTION_STRING"]);
+        services.AddValidatedOptions<RedisOptions>(configuration, RedisOptions.Section);
         services.AddSingleton<RedisConnection>();
         services.AddSingleton<IHealthProbe>(sp => sp.GetRequiredService<RedisConnection>());
     }

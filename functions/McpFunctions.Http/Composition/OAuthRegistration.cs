@@ -21,9 +21,10 @@ internal static class OAuthRegistration
     {
         var clients = LoadClients(configuration, catalog);
         services.AddSingleton(clients);
-        services.AddSingleton(FlowSettings(configuration, environment, clients));
-        services.AddSingleton(RefreshSettingsFrom(configuration));
-        services.AddOptions<TokenEndpointOptions>().BindConfiguration(TokenEndpointOptions.Section);
+        var flow = services.AddValidatedOptions<OAuthOptions>(configuration, OAuthOptions.Section);
+        services.AddSingleton(FlowSettings(flow, configuration, environment, clients));
+        services.AddSingleton(RefreshSettingsFrom(services.AddValidatedOptions<RefreshOptions>(configuration, RefreshOptions.Section)));
+        services.AddValidatedOptions<TokenEndpointOptions>(configuration, TokenEndpointOptions.Section);
 
         services.AddSingleton<OAuthProviders>();
         services.AddSingleton<ITokenEndpoint, HttpTokenEndpoint>();
@@ -91,9 +92,8 @@ internal static class OAuthRegistration
         return new OAuthClients(clients);
     }
 
-    private static OAuthFlowSettings FlowSettings(IConfiguration configuration, IHostEnvironment environment, OAuthClients clients)
+    private static OAuthFlowSettings FlowSettings(OAuthOptions options, IConfiguration configuration, IHostEnvironment environment, OAuthClients clients)
     {
-        var options = configuration.GetSection(OAuthOptions.Section).Get<OAuthOptions>() ?? new OAuthOptions();
         var anyClient = clients.Providers.Any();
         var publicBase = configuration.GetSection("Mcp")["PublicBaseUrl"];
         var callback = options.CallbackUrl
@@ -122,8 +122,8 @@ internal static class OAuthRegistration
             allowlist,
             options.DefaultReturnUrl,
             options.RequireCompletion,
-            TimeSpan.FromMinutes(Math.Clamp(options.StateLifetimeMinutes, 1, 60)),
-            TimeSpan.FromMinutes(Math.Clamp(options.CompletionLifetimeMinutes, 1, 60)));
+            TimeSpan.FromMinutes(options.StateLifetimeMinutes),
+            TimeSpan.FromMinutes(options.CompletionLifetimeMinutes));
         if (settings.DefaultReturnUrl is { } defaultReturn && !settings.Allows(defaultReturn))
         {
             throw new InvalidOperationException("OAuth__DefaultReturnUrl must be on OAuth__ReturnUrlAllowlist.");
@@ -132,16 +132,8 @@ internal static class OAuthRegistration
         return settings;
     }
 
-    private static RefreshSettings RefreshSettingsFrom(IConfiguration configuration)
-    {
-        var o = configuration.GetSection(RefreshOptions.Section).Get<RefreshOptions>() ?? new RefreshOptions();
-        if (o.LeaseSeconds < 20 || o.SweepBatchSize < 1 || o.SweepParallelism < 1 || o.SweepMaxPerRun < 1 || o.MaxFailuresAfterExpiry < 1 || o.BackoffBaseSeconds < 1)
-        {
-            throw new InvalidOperationException(
-                "Invalid Refresh settings: Refresh__LeaseSeconds must be at least 20 (longer than a token request), and the sweep and backoff settings positive.");
-        }
-
-        return new RefreshSettings(
+    private static RefreshSettings RefreshSettingsFrom(RefreshOptions o) =>
+        new(
             TimeSpan.FromSeconds(o.LeaseSeconds),
             TimeSpan.FromSeconds(o.BackoffBaseSeconds),
             TimeSpan.FromSeconds(Math.Max(o.BackoffBaseSeconds, o.BackoffMaxSeconds)),
@@ -149,5 +141,4 @@ internal static class OAuthRegistration
             o.SweepBatchSize,
             o.SweepParallelism,
             o.SweepMaxPerRun);
-    }
 }

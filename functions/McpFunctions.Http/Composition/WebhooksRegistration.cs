@@ -5,6 +5,7 @@ using McpFunctions.Http.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace McpFunctions.Http.Composition;
 
@@ -14,9 +15,9 @@ internal static class WebhooksRegistration
     /// <summary>Without <c>WEBHOOK_URL</c> events are not stored and the job does nothing; bad settings fail here, naming them.</summary>
     internal static void AddWebhooks(this IServiceCollection services, IConfiguration configuration)
     {
-        // Flat names as documented; "Webhooks__MaxAttempts" arrives from the environment as "Webhooks:MaxAttempts".
-        var options = WebhookOptions.Parse(name => configuration[name.Replace("__", ":", StringComparison.Ordinal)]);
-        services.AddSingleton(options);
+        var options = services.AddValidatedOptions<WebhookOptions>(configuration, WebhookOptions.Section);
+        // The delivery classes live in Adapters and take plain settings rather than IOptions.
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<WebhookOptions>>().Value);
 
         services.AddHttpClient(WebhookSender.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
@@ -36,7 +37,7 @@ internal static class WebhooksRegistration
             McpJsonContext.Default.CosmosFeedPageWebhookDocument));
         services.AddSingleton(sp => new WebhookSender(
             sp.GetRequiredService<IHttpClientFactory>(),
-            options,
+            sp.GetRequiredService<WebhookOptions>(),
             sp.GetRequiredService<TimeProvider>(),
             McpJsonContext.Default.ConnectionEvent));
         services.AddSingleton(new WebhookBackoff());

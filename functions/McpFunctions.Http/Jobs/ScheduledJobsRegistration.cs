@@ -1,3 +1,4 @@
+using McpFunctions.Http.Composition;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -9,7 +10,7 @@ public static class ScheduledJobsRegistration
     public static IHostApplicationBuilder AddScheduledJobRunner(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section);
+        builder.Services.AddValidatedOptions<JobsOptions>(builder.Configuration, JobsOptions.Section);
         builder.Services.AddHostedService<ScheduledJobRunner>();
         return builder;
     }

@@ -1,7 +1,10 @@
+using McpFunctions.Core.Configuration;
+using McpFunctions.Core.Security;
+
 namespace McpFunctions.Http.Mcp;
 
 /// <summary>Settings of section <c>Mcp</c>: the MCP endpoint's transport and discovery.</summary>
-public sealed class McpOptions
+public sealed class McpOptions : IValidatedOptions
 {
     public const string Section = "Mcp";
 
@@ -19,4 +22,25 @@ public sealed class McpOptions
 
     /// <summary>Largest JSON-RPC message accepted.</summary>
     public int MaxRequestBytes { get; set; } = 256 * 1024;
+
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (ToolsPageSize is < 1 or > 1000)
+        {
+            problems.Add("Mcp:ToolsPageSize must be 1..1000.");
+        }
+
+        if (MaxRequestBytes is < 1024 or > 16 * 1024 * 1024)
+        {
+            problems.Add("Mcp:MaxRequestBytes must be 1024..16777216.");
+        }
+
+        if (PublicBaseUrl is { } url && !SecureUrl.IsAllowed(url))
+        {
+            problems.Add("Mcp:PublicBaseUrl must be an absolute https URL (http only on loopback).");
+        }
+
+        return problems;
+    }
 }

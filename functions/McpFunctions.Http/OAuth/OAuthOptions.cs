@@ -1,7 +1,10 @@
+using McpFunctions.Core.Configuration;
+using McpFunctions.Core.Security;
+
 namespace McpFunctions.Http.OAuth;
 
 /// <summary>Settings of section <c>OAuth</c> (environment <c>OAuth__CallbackUrl</c>, <c>OAuth__ReturnUrlAllowlist__0</c>, ...).</summary>
-public sealed class OAuthOptions
+public sealed class OAuthOptions : IValidatedOptions
 {
     public const string Section = "OAuth";
 
@@ -20,10 +23,33 @@ public sealed class OAuthOptions
     public int StateLifetimeMinutes { get; set; } = 10;
 
     public int CompletionLifetimeMinutes { get; set; } = 10;
+
+    /// <remarks>Checks that need other sections (a callback URL once a client exists, the allowlist outside Development)
+    /// are made where those are known, when the flow settings are composed.</remarks>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (StateLifetimeMinutes is < 1 or > 60)
+        {
+            problems.Add("OAuth:StateLifetimeMinutes must be 1..60.");
+        }
+
+        if (CompletionLifetimeMinutes is < 1 or > 60)
+        {
+            problems.Add("OAuth:CompletionLifetimeMinutes must be 1..60.");
+        }
+
+        if (CallbackUrl is { } callback && !SecureUrl.IsAllowed(callback))
+        {
+            problems.Add("OAuth:CallbackUrl must be an absolute https URL (http only on loopback).");
+        }
+
+        return problems;
+    }
 }
 
 /// <summary>Settings of section <c>TokenEndpoint</c>: <c>POST /api/mcp/{provider}/token</c> hands out access tokens, so it is off by default.</summary>
-public sealed class TokenEndpointOptions
+public sealed class TokenEndpointOptions : IValidatedOptions
 {
     public const string Section = "TokenEndpoint";
 
@@ -31,10 +57,15 @@ public sealed class TokenEndpointOptions
 
     /// <summary>A role or scope the caller's JWT must carry (<c>roles</c>, <c>scp</c> or <c>scope</c> claim).</summary>
     public string RequiredRole { get; set; } = "McpFunctions.TokenReader";
+
+    public IReadOnlyList<string> Problems() =>
+        string.IsNullOrWhiteSpace(RequiredRole) || RequiredRole.Contains(' ', StringComparison.Ordinal)
+            ? ["TokenEndpoint:RequiredRole must be one role or scope name, without spaces."]
+            : [];
 }
 
 /// <summary>Settings of section <c>Refresh</c>; defaults in <see cref="Core.OAuth.RefreshSettings.Default"/>.</summary>
-public sealed class RefreshOptions
+public sealed class RefreshOptions : IValidatedOptions
 {
     public const string Section = "Refresh";
 
@@ -51,4 +82,9 @@ public sealed class RefreshOptions
     public int SweepParallelism { get; set; } = 8;
 
     public int SweepMaxPerRun { get; set; } = 20_000;
+
+    public IReadOnlyList<string> Problems() =>
+        LeaseSeconds < 20 || SweepBatchSize < 1 || SweepParallelism < 1 || SweepMaxPerRun < 1 || MaxFailuresAfterExpiry < 1 || BackoffBaseSeconds < 1
+            ? ["Refresh__LeaseSeconds must be at least 20 (longer than a token request), and the sweep and backoff settings positive."]
+            : [];
 }

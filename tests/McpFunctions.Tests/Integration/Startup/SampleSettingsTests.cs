@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -20,19 +21,12 @@ public sealed partial class SampleSettingsTests
     /// literal key that neither this list nor an options class names.</remarks>
     internal static readonly string[] DirectSettings =
     [
-        "KeyRing__Source",
         LocalKeyRing.SettingName,
         LocalKeyRing.PreviousSettingName,
-        "REDIS_CONNECTION_STRING",
         ManagedIdentityClientId.FallbackSetting,
         RewrapOptions.ScheduleSetting,
         "REFRESH_SCHEDULE",
         "WEBHOOK_SCHEDULE",
-        WebhookOptions.UrlSetting,
-        WebhookOptions.SecretSetting,
-        WebhookOptions.MaxAttemptsSetting,
-        WebhookOptions.TimeoutSecondsSetting,
-        WebhookOptions.IncludeRefreshedSetting,
         "Providers__CatalogPath",
         "Providers__{id}__BaseUrl",
         "Providers__{id}__TimeoutSeconds",
@@ -97,7 +91,8 @@ public sealed partial class SampleSettingsTests
         Assert.True(unknown.Count == 0, "settings read in functions/ but not in DirectSettings or an options class: " + string.Join(", ", unknown));
     }
 
-    /// <summary>Every bindable property of every options class (a type with a <c>const string Section</c>), as a flat setting name.</summary>
+    /// <summary>Every bindable property of every options class (a type with a <c>const string Section</c>), as a flat setting name:
+    /// its <c>[ConfigurationKeyName]</c> if it has one, and without a prefix for the root section <c>""</c>.</summary>
     internal static IEnumerable<string> OptionsSettings()
     {
         var assemblies = new[] { typeof(CosmosOptions).Assembly, typeof(RewrapOptions).Assembly, typeof(AuthOptions).Assembly };
@@ -111,14 +106,16 @@ public sealed partial class SampleSettingsTests
 
             foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
             {
+                var key = property.GetCustomAttribute<ConfigurationKeyNameAttribute>()?.Name ?? property.Name;
+                var name = (section.Length == 0 ? key : $"{section}__{key}").Replace(":", "__", StringComparison.Ordinal);
                 if (property.SetMethod is { IsPublic: true })
                 {
-                    yield return $"{section}__{property.Name}";
+                    yield return name;
                 }
                 else if (property.PropertyType.IsGenericType && property.PropertyType.GetGenericTypeDefinition() == typeof(IList<>))
                 {
                     // A get-only IList<T> is bound element by element: Section__Name__0, __1, ...
-                    yield return $"{section}__{property.Name}__0";
+                    yield return $"{name}__0";
                 }
             }
         }

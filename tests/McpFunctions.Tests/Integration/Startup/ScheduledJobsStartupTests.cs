@@ -49,13 +49,12 @@ public sealed class ScheduledJobsStartupTests
     }
 
     [Fact]
-    public async Task LocalHost_JobsEnabledNotABoolean_FailsStartupNamingIt()
+    public void LocalHost_JobsEnabledNotABoolean_FailsStartupNamingIt()
     {
         var settings = Settings();
         settings["Jobs:Enabled"] = "sometimes";
-        await using var app = Create(new ProbeJob("* * * * * *"), settings);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync());
+        var error = Assert.Throws<InvalidOperationException>(() => Create(new ProbeJob("* * * * * *"), settings));
 
         Assert.Contains("Jobs:Enabled", error.Message, StringComparison.Ordinal);
     }

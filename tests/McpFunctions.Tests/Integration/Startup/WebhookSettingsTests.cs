@@ -22,9 +22,9 @@ public sealed class WebhookSettingsTests
     [InlineData("WEBHOOK_HMAC_SECRET", "", "WEBHOOK_HMAC_SECRET is required when WEBHOOK_URL is set")]
     [InlineData("WEBHOOK_HMAC_SECRET", "only-thirty-one-bytes-long-xxxx", "at least 32 bytes")]
     [InlineData("Webhooks:MaxAttempts", "0", "Webhooks__MaxAttempts must be a whole number from 1 to 100")]
-    [InlineData("Webhooks:MaxAttempts", "many", "Webhooks__MaxAttempts")]
+    [InlineData("Webhooks:MaxAttempts", "many", "Webhooks:MaxAttempts")]
     [InlineData("Webhooks:TimeoutSeconds", "600", "Webhooks__TimeoutSeconds must be a whole number from 1 to 60")]
-    [InlineData("Webhooks:IncludeRefreshed", "sometimes", "Webhooks__IncludeRefreshed must be true or false")]
+    [InlineData("Webhooks:IncludeRefreshed", "sometimes", "Webhooks:IncludeRefreshed")]
     public void BadWebhookSetting_FailsStartupNamingIt_WithoutEchoingSecrets(string setting, string? value, string expected)
     {
         var settings = ValidSettings();
