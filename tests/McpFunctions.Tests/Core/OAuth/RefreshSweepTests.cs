@@ -293,6 +293,22 @@ public sealed class RefreshSweepTests : IDisposable
     }
 
     [Fact]
+    public async Task Sweep_DeferralWriteFails_NotCountedAndTheRestOfTheSweepGoesOn()
+    {
+        var noClient = RefreshFakes.Key(user: "user-a", provider: RefreshFakes.NoClientDescriptor.Id);
+        await fakes.SeedOAuthAsync(noClient, "at-a", "rt-a", Now.AddMinutes(2));
+        await fakes.SeedOAuthAsync(RefreshFakes.Key(user: "user-b"), "at-b", "rt-b", Now.AddMinutes(2));
+        fakes.Store.BeforeReplace = c => c.Key == noClient ? throw new InvalidOperationException("storage unavailable") : Task.CompletedTask;
+        fakes.TokenEndpoint.Answer(FakeTokenEndpoint.Granted("at-new", "rt-new", Hour));
+
+        var report = await fakes.Sweep.SweepAsync(CancellationToken.None);
+
+        Assert.Equal((2, 1, 0, 0, 0, 1, 0), Counts(report));
+        Assert.Equal(0, fakes.Store.Current(noClient)!.Connection.RefreshDeferrals);
+        Assert.Empty(fakes.DeferralsCounted);
+    }
+
+    [Fact]
     public async Task Sweep_CredentialThatDoesNotDecrypt_CountedUnavailableAndDeferredWhileTheOthersAreRefreshed()
     {
         var broken = RefreshFakes.Key(user: "user-a");

@@ -592,6 +592,26 @@ public sealed class TokenRefresherTests : IDisposable
     }
 
     [Fact]
+    public async Task RefreshExpiring_StoringTheNewTokensFailsOnce_RetriedUntilStoredWithoutASecondTokenRequest()
+    {
+        await fakes.SeedOAuthAsync(Key, "at-1", "rt-1", Now.AddMinutes(2));
+        var failed = 0;
+        fakes.Store.BeforeReplace = c => c.LastRefreshedAt is not null && Interlocked.Increment(ref failed) == 1
+            ? throw new InvalidOperationException("storage unavailable")
+            : Task.CompletedTask;
+        fakes.TokenEndpoint.Answer(FakeTokenEndpoint.Granted("at-2", "rt-2", Hour));
+
+        var outcome = await RefreshExpiringAsync();
+
+        Assert.Equal(RefreshResult.Refreshed, outcome.Result);
+        Assert.Equal(1, fakes.TokenEndpoint.RefreshCalls);
+        Assert.Equal(2, failed);
+        var (connection, credential) = await fakes.StoredAsync(Key);
+        Assert.Equal(("at-2", "rt-2"), (credential.AccessToken, credential.RefreshToken));
+        Assert.Null(connection.RefreshLease);
+    }
+
+    [Fact]
     public async Task RefreshRejected_StoredCredentialIsTheRejectedOne_RefreshesThoughNotExpiring()
     {
         var used = await fakes.SeedOAuthAsync(Key, "at-1", "rt-1", Now.AddHours(1));
