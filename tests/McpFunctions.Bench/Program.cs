@@ -57,6 +57,8 @@ var environment = new Dictionary<string, string>
     ["REDIS_CONNECTION_STRING"] = redis,
     ["Providers__notion__BaseUrl"] = notion.BaseUrl.ToString(),
     ["Logging__LogLevel__Default"] = "Warning",
+    // Start and shutdown lines: a host stopped from outside (SIGTERM, exit code 0) says so in its log.
+    ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
 };
 foreach (var (name, value) in settings.HostEnvironment)
 {
@@ -74,6 +76,7 @@ var peerEnvironment = new Dictionary<string, string>
 {
     ["ASPNETCORE_ENVIRONMENT"] = "Production",
     ["Logging__LogLevel__Default"] = "Warning",
+    ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
     ["NOTION_BASE_URL"] = notion.BaseUrl.ToString(),
     ["NOTION_API_KEY"] = notionKey,
 };
