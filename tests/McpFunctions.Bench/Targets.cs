@@ -64,8 +64,8 @@ public sealed class Targets : IDisposable
         McpAsync(us, McpRequest(mcpUri, ToolCallBody, callerAuth), CheckToolResult, cancellationToken);
 
     /// <summary>The same MCP <c>tools/call</c> through the peer: no caller authentication, the key fixed in its settings.</summary>
-    /// <remarks>Stateless mode in SDK 2.4.0 answers a tools/call without a prior initialize (checked by hand and by
-    /// <see cref="ToolCallTextAsync"/> before measuring), so every request stands alone, as through us.</remarks>
+    /// <remarks>Stateless mode in SDK 2.4.0 answers a tools/call without a prior initialize (the bench's first call to the
+    /// peer is one, checked before measuring), so every request stands alone, as through us.</remarks>
     public Task<string?> PeerToolCallAsync(CancellationToken cancellationToken) =>
         McpAsync(peer, McpRequest(peerMcpUri, ToolCallBody, callerAuth: null), CheckToolResult, cancellationToken);
 
