@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Latency, throughput and memory of a tools/call through the LocalHost, against the Notion stand-in,
-# compared in the same run with calling the stand-in directly (docs/benchmarks.md).
-#   ./bench.sh [--warmup S] [--duration S] [--ping-duration S] [--callers 1,32]
+# Latency, throughput, CPU and memory of a tools/call through the LocalHost, against the Notion stand-in,
+# compared in the same run with calling the stand-in directly and with the same tools/call through the
+# peer, a hand-written MCP server on the official SDK (tests/McpFunctions.BenchPeer; docs/benchmarks.md).
+#   ./bench.sh [--prime S] [--rounds N] [--warmup S] [--duration S] [--ping-duration S] [--callers 1,32]
+# (--prime: the servers' warm-up, 30 s; --rounds: interleaved rounds, 3, the report takes medians)
 # Prints the results table (markdown) on stdout and writes it to .run/bench/results.md;
 # exits non-zero when any measured request failed (the run is then invalid).
 #
@@ -21,7 +23,7 @@ trap 'stack_stop "$state"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Build first (the LocalHost comes with the bench project), so the stack does not idle meanwhile.
+# Build first (the LocalHost and the peer come with the bench project), so the stack does not idle meanwhile.
 echo "bench: building (Release)" >&2
 dotnet build tests/McpFunctions.Bench/McpFunctions.Bench.csproj -c Release -v q -nologo -clp:ErrorsOnly >&2
 
@@ -40,4 +42,5 @@ fi
 dotnet "$bench" \
   --out "$state/results.md" \
   --localhost functions/McpFunctions.LocalHost/bin/Release/net10.0/McpFunctions.LocalHost.dll \
+  --peer tests/McpFunctions.BenchPeer/bin/Release/net10.0/McpFunctions.BenchPeer.dll \
   "$@"

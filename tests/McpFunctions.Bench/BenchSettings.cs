@@ -2,8 +2,11 @@ using System.Globalization;
 
 namespace McpFunctions.Bench;
 
-/// <summary>Command line: <c>[--warmup S] [--duration S] [--ping-duration S] [--callers 1,32] [--prime S] [--provider-delay MS] [--out FILE] [--localhost DLL] [--host-env NAME=VALUE]...</c>.</summary>
-/// <remarks><c>--host-env</c> adds a setting to the LocalHost's environment, for experiments
+/// <summary>Command line: <c>[--warmup S] [--duration S] [--ping-duration S] [--callers 1,32] [--prime S] [--rounds N] [--provider-delay MS] [--out FILE] [--localhost DLL] [--peer DLL] [--host-env NAME=VALUE]...</c>.</summary>
+/// <remarks><c>--prime</c> is the warm-up of the server processes before anything is measured (30 s: JIT tiering
+/// of two hosts sharing 2 cores); <c>--warmup</c> precedes each run, to open its connections. The side-by-side runs
+/// (direct, peer, through us) repeat <c>--rounds</c> times, interleaved, and the report takes the median, so a drift
+/// of the machine hits all three alike. <c>--host-env</c> adds a setting to the LocalHost's environment, for experiments
 /// (e.g. <c>Cache__ConnectionSeconds=0</c>, <c>DOTNET_gcServer=0</c>); the report lists them.</remarks>
 public sealed record BenchSettings(
     TimeSpan Warmup,
@@ -11,9 +14,11 @@ public sealed record BenchSettings(
     TimeSpan PingDuration,
     IReadOnlyList<int> Callers,
     TimeSpan Prime,
+    int Rounds,
     TimeSpan ProviderDelay,
     string OutputPath,
     string LocalHostDll,
+    string PeerDll,
     IReadOnlyList<KeyValuePair<string, string>> HostEnvironment)
 {
     public static BenchSettings Parse(string[] args)
@@ -24,10 +29,12 @@ public sealed record BenchSettings(
             TimeSpan.FromSeconds(10),
             TimeSpan.FromSeconds(5),
             [1, 32],
-            TimeSpan.FromSeconds(5),
+            TimeSpan.FromSeconds(30),
+            3,
             TimeSpan.FromMilliseconds(20),
             Path.Combine(root, ".run", "bench", "results.md"),
             Path.Combine(root, "functions", "McpFunctions.LocalHost", "bin", "Release", "net10.0", "McpFunctions.LocalHost.dll"),
+            Path.Combine(root, "tests", "McpFunctions.BenchPeer", "bin", "Release", "net10.0", "McpFunctions.BenchPeer.dll"),
             []);
         for (var i = 0; i < args.Length; i++)
         {
@@ -39,6 +46,12 @@ public sealed record BenchSettings(
                 "--ping-duration" => settings with { PingDuration = Seconds(value) },
                 "--callers" => settings with { Callers = [.. value.Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))] },
                 "--prime" => settings with { Prime = Seconds(value) },
+                "--rounds" => settings with
+                {
+                    Rounds = int.TryParse(value, CultureInfo.InvariantCulture, out var rounds) && rounds is >= 1 and <= 9
+                        ? rounds
+                        : throw new ArgumentException("--rounds takes 1..9."),
+                },
                 "--provider-delay" => settings with
                 {
                     ProviderDelay = int.TryParse(value, CultureInfo.InvariantCulture, out var ms) && ms is >= 0 and <= 10_000
@@ -47,6 +60,7 @@ public sealed record BenchSettings(
                 },
                 "--out" => settings with { OutputPath = Path.GetFullPath(value) },
                 "--localhost" => settings with { LocalHostDll = Path.GetFullPath(value) },
+                "--peer" => settings with { PeerDll = Path.GetFullPath(value) },
                 "--host-env" when value.IndexOf('=', StringComparison.Ordinal) is > 0 and var eq =>
                     settings with { HostEnvironment = [.. settings.HostEnvironment, new(value[..eq], value[(eq + 1)..])] },
                 var other => throw new ArgumentException($"Unknown argument {other}."),

@@ -28,6 +28,9 @@ public sealed class LoadResult
 
     public int Concurrency { get; }
 
+    /// <summary>Which of the interleaved rounds (<see cref="BenchSettings.Rounds"/>) this run belongs to, from 1.</summary>
+    public int Round { get; init; } = 1;
+
     /// <summary>Stopwatch ticks of each successful request, sorted.</summary>
     public IReadOnlyList<long> LatencyTicks { get; }
 
@@ -88,7 +91,7 @@ public static class Stats
 public static class LoadRunner
 {
     public static async Task<LoadResult> RunAsync(
-        string target, int concurrency, TimeSpan warmup, TimeSpan duration, BenchCall call, IReadOnlyList<CpuProbe> probes, Action? onMeasureStart = null)
+        string target, int concurrency, TimeSpan warmup, TimeSpan duration, BenchCall call, IReadOnlyList<CpuProbe> probes, Action? onMeasureStart = null, int round = 1)
     {
         var frequency = Stopwatch.Frequency;
         var begin = Stopwatch.GetTimestamp();
@@ -183,7 +186,7 @@ public static class LoadRunner
         var cpu = cpuAtStart!.ToDictionary(p => p.Key, p => cpuAtEnd[p.Key] - p.Value);
         var all = latencies.SelectMany(l => l ?? []).ToArray();
         var seconds = Math.Max(Stopwatch.GetElapsedTime(measureStart, lastEnd).TotalSeconds, 1e-9);
-        return new LoadResult(target, concurrency, all, failures, firstFailure, seconds, cpu, busy) { AllocatedBytes = allocated };
+        return new LoadResult(target, concurrency, all, failures, firstFailure, seconds, cpu, busy) { AllocatedBytes = allocated, Round = round };
     }
 
     private static Dictionary<string, TimeSpan> ReadCpu(IReadOnlyList<CpuProbe> probes) =>

@@ -4,17 +4,19 @@ using System.Net.Sockets;
 
 namespace McpFunctions.Bench;
 
-/// <summary>The built LocalHost run with <c>dotnet</c> as a separate process, so its memory and CPU are its own.</summary>
+/// <summary>The built LocalHost (or the bench's peer) run with <c>dotnet</c> as a separate process, so its memory and CPU are its own.</summary>
 /// <remarks>Compiled into the bench and the tests (linked file): one launcher for both.</remarks>
 public sealed class LocalHostProcess : IAsyncDisposable
 {
     private readonly Process process;
     private readonly StreamWriter log;
+    private readonly string name;
 
-    private LocalHostProcess(Process process, StreamWriter log, Uri baseAddress)
+    private LocalHostProcess(Process process, StreamWriter log, Uri baseAddress, string name)
     {
         this.process = process;
         this.log = log;
+        this.name = name;
         BaseAddress = baseAddress;
     }
 
@@ -22,14 +24,19 @@ public sealed class LocalHostProcess : IAsyncDisposable
 
     public int Pid => process.Id;
 
+    /// <summary>Null while it runs; else how it ended, which explains a run of refused connections.</summary>
+    public string? Exited => process.HasExited ? $"the {name} exited with code {process.ExitCode}" : null;
+
     /// <param name="requireHealthy">Wait for <c>/api/health</c> to answer 200; otherwise any answer means started
     /// (a test with Redis down gets 503 from a host that works).</param>
+    /// <param name="healthPath">Where the host answers 200 once started (the peer has no <c>/api</c> routes).</param>
     public static async Task<LocalHostProcess> StartAsync(
-        string dll, IReadOnlyDictionary<string, string> environment, string logPath, TimeSpan timeout, bool requireHealthy = true)
+        string dll, IReadOnlyDictionary<string, string> environment, string logPath, TimeSpan timeout, bool requireHealthy = true, string healthPath = "api/health")
     {
+        var displayName = Path.GetFileNameWithoutExtension(dll);
         if (!File.Exists(dll))
         {
-            throw new FileNotFoundException($"The LocalHost build output is missing: {dll} (build it with -c Release).", dll);
+            throw new FileNotFoundException($"The {displayName} build output is missing: {dll} (build it with -c Release).", dll);
         }
 
         var port = FreePort();
@@ -58,10 +65,10 @@ public sealed class LocalHostProcess : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var host = new LocalHostProcess(process, writer, new Uri($"http://127.0.0.1:{port}/"));
+        var host = new LocalHostProcess(process, writer, new Uri($"http://127.0.0.1:{port}/"), displayName);
         try
         {
-            await host.WaitHealthyAsync(timeout, logPath, requireHealthy);
+            await host.WaitHealthyAsync(new Uri(healthPath.TrimStart('/'), UriKind.Relative), timeout, logPath, requireHealthy);
             return host;
         }
         catch
@@ -83,7 +90,7 @@ public sealed class LocalHostProcess : IAsyncDisposable
         await log.DisposeAsync();
     }
 
-    private async Task WaitHealthyAsync(TimeSpan timeout, string logPath, bool requireHealthy)
+    private async Task WaitHealthyAsync(Uri healthPath, TimeSpan timeout, string logPath, bool requireHealthy)
     {
         using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
@@ -92,12 +99,12 @@ public sealed class LocalHostProcess : IAsyncDisposable
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"The LocalHost exited with code {process.ExitCode}; see {logPath}.");
+                throw new InvalidOperationException($"The {name} exited with code {process.ExitCode}; see {logPath}.");
             }
 
             try
             {
-                using var response = await http.GetAsync(new Uri("api/health", UriKind.Relative));
+                using var response = await http.GetAsync(healthPath);
                 if (response.StatusCode == HttpStatusCode.OK || !requireHealthy)
                 {
                     return;
@@ -117,7 +124,7 @@ public sealed class LocalHostProcess : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        throw new TimeoutException($"The LocalHost was not healthy within {timeout.TotalSeconds:0} s (last: {last}); see {logPath}.");
+        throw new TimeoutException($"The {name} was not healthy within {timeout.TotalSeconds:0} s (last: {last}); see {logPath}.");
     }
 
     private static int FreePort()

@@ -57,6 +57,8 @@ var environment = new Dictionary<string, string>
     ["REDIS_CONNECTION_STRING"] = redis,
     ["Providers__notion__BaseUrl"] = notion.BaseUrl.ToString(),
     ["Logging__LogLevel__Default"] = "Warning",
+    // Start and shutdown lines: a host stopped from outside (SIGTERM, exit code 0) says so in its log.
+    ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
 };
 foreach (var (name, value) in settings.HostEnvironment)
 {
@@ -67,6 +69,19 @@ var hostLog = Path.Combine(outputDir, "localhost.log");
 await using var host = await LocalHostProcess.StartAsync(settings.LocalHostDll, environment, hostLog, TimeSpan.FromSeconds(60));
 var startRss = ProcStat.RssBytes(host.Pid) ?? 0;
 Say($"LocalHost pid {host.Pid} on {host.BaseAddress} (log {hostLog}), RSS {startRss / 1048576.0:0.0} MB");
+
+// The peer: what a user would otherwise run, the same provider call with the same key fixed in its settings.
+var peerLog = Path.Combine(outputDir, "peer.log");
+var peerEnvironment = new Dictionary<string, string>
+{
+    ["ASPNETCORE_ENVIRONMENT"] = "Production",
+    ["Logging__LogLevel__Default"] = "Warning",
+    ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
+    ["NOTION_BASE_URL"] = notion.BaseUrl.ToString(),
+    ["NOTION_API_KEY"] = notionKey,
+};
+await using var peer = await LocalHostProcess.StartAsync(settings.PeerDll, peerEnvironment, peerLog, TimeSpan.FromSeconds(60), healthPath: "health");
+Say($"peer pid {peer.Pid} on {peer.BaseAddress} (log {peerLog}), RSS {(ProcStat.RssBytes(peer.Pid) ?? 0) / 1048576.0:0.0} MB");
 
 // The most resident memory seen, sampled through the whole run.
 long maxSampledRss = startRss;
@@ -103,12 +118,22 @@ using (var connect = new HttpRequestMessage(HttpMethod.Post, "api/mcp/notion/con
     }
 }
 
-using var targets = new Targets(notion.BaseUrl, host.BaseAddress, notionKey, jwt);
-var firstCall = await targets.ToolCallTextAsync(CancellationToken.None);
-Say($"first tools/call: {(firstCall.Length > 240 ? firstCall[..240] + "…" : firstCall)}");
+using var targets = new Targets(notion.BaseUrl, host.BaseAddress, peer.BaseAddress, notionKey, jwt);
+foreach (var throughPeer in new[] { false, true })
+{
+    var firstCall = await targets.ToolCallTextAsync(throughPeer, CancellationToken.None);
+    Say($"first tools/call {(throughPeer ? "through the peer" : "through us")}: {(firstCall.Length > 240 ? firstCall[..240] + "…" : firstCall)}");
+}
+
 if (await targets.ToolCallAsync(CancellationToken.None) is { } broken)
 {
     throw new InvalidOperationException($"tools/call does not work: {broken}");
+}
+
+// Without an initialize first: stateless mode must answer a lone tools/call, or every caller would need a handshake.
+if (await targets.PeerToolCallAsync(CancellationToken.None) is { } peerBroken)
+{
+    throw new InvalidOperationException($"tools/call through the peer does not work: {peerBroken}");
 }
 
 using var splits = new Splits(
@@ -123,35 +148,51 @@ using var splits = new Splits(
     auth,
     caller.KeyFor("notion", ConnectionKey.DefaultAccount));
 
-var probes = new List<CpuProbe> { new(Report.LocalHostCpu, host.Pid) };
+var probes = new List<CpuProbe> { new(Report.LocalHostCpu, host.Pid), new(Report.PeerCpu, peer.Pid) };
 if (int.TryParse(Environment.GetEnvironmentVariable("BENCH_COSMOS_PID"), CultureInfo.InvariantCulture, out var cosmosPid) && ProcStat.CpuTime(cosmosPid) is not null)
 {
     probes.Add(new(Report.CosmosCpu, cosmosPid));
 }
 
+if (int.TryParse(Environment.GetEnvironmentVariable("BENCH_REDIS_PID"), CultureInfo.InvariantCulture, out var redisPid) && ProcStat.CpuTime(redisPid) is not null)
+{
+    probes.Add(new(Report.RedisCpu, redisPid));
+}
+
 probes.Add(new(Report.BenchCpu, Environment.ProcessId));
 
 var runs = new List<LoadResult>();
-var lastUsedWrites = new Dictionary<int, int>();
+var lastUsedWrites = new Dictionary<LoadResult, int>();
 
-// Prime: JIT tiering, connection pools and caches settle before anything is measured.
-Say($"prime: tools/call with {settings.Callers.Max()} callers and direct calls for {settings.Prime.TotalSeconds:0.#} s (not recorded)");
+// Prime (the warm-up): JIT tiering, connection pools and caches of both servers settle before anything is measured.
+Say($"prime: tools/call through us and through the peer with {settings.Callers.Max()} callers each, and direct calls, for {settings.Prime.TotalSeconds:0.#} s (not recorded)");
 await Task.WhenAll(
     LoadRunner.RunAsync("prime", settings.Callers.Max(), settings.Prime, TimeSpan.FromMilliseconds(1), targets.ToolCallAsync, []),
+    LoadRunner.RunAsync("prime", settings.Callers.Max(), settings.Prime, TimeSpan.FromMilliseconds(1), targets.PeerToolCallAsync, []),
     LoadRunner.RunAsync("prime", 2, settings.Prime, TimeSpan.FromMilliseconds(1), targets.DirectAsync, []));
 var warmRss = ProcStat.RssBytes(host.Pid) ?? 0;
 
-foreach (var callers in settings.Callers)
+// Rounds interleave the three targets, so a drift of the shared machine touches each alike; the report takes medians.
+for (var round = 1; round <= settings.Rounds; round++)
 {
-    runs.Add(await RunAsync(Report.Direct, callers, settings.Duration, targets.DirectAsync));
+    foreach (var callers in settings.Callers)
+    {
+        runs.Add(await RunAsync(Report.Direct, callers, settings.Duration, targets.DirectAsync, round));
+        runs.Add(await RunAsync(Report.PeerToolCall, callers, settings.Duration, targets.PeerToolCallAsync, round));
 
-    var before = await splits.LastUsedAtAsync();
-    runs.Add(await RunAsync(Report.ToolCall, callers, settings.Duration, targets.ToolCallAsync));
-    var after = await splits.LastUsedAtAsync();
-    // At most one write per minute per connection: count minutes crossed, at least one if it changed.
-    lastUsedWrites[callers] = before == after ? 0 : Math.Max(1, (int)((after - before)?.TotalMinutes ?? 1));
+        var before = await splits.LastUsedAtAsync();
+        var toolCalls = await RunAsync(Report.ToolCall, callers, settings.Duration, targets.ToolCallAsync, round);
+        var after = await splits.LastUsedAtAsync();
+        runs.Add(toolCalls);
+        // At most one write per minute per connection: count minutes crossed, at least one if it changed.
+        lastUsedWrites[toolCalls] = before == after ? 0 : Math.Max(1, (int)((after - before)?.TotalMinutes ?? 1));
 
-    runs.Add(await RunAsync(Report.Ping, callers, settings.PingDuration, targets.PingAsync));
+        // The front door alone needs no repeating: it is a split, not a compared target.
+        if (round == 1)
+        {
+            runs.Add(await RunAsync(Report.Ping, callers, settings.PingDuration, targets.PingAsync, round));
+        }
+    }
 }
 
 var afterRunsRss = ProcStat.RssBytes(host.Pid) ?? 0;
@@ -222,12 +263,20 @@ catch (Exception ex)
 
 return report.Valid ? 0 : 1;
 
-async Task<LoadResult> RunAsync(string target, int callers, TimeSpan duration, BenchCall call, Action? onMeasureStart = null)
+async Task<LoadResult> RunAsync(string target, int callers, TimeSpan duration, BenchCall call, int round = 1)
 {
-    Say($"{target}, {callers} caller(s): {settings.Warmup.TotalSeconds:0.#} s warm-up + {duration.TotalSeconds:0.#} s");
+    Say($"{target}, {callers} caller(s){(settings.Rounds > 1 ? $", round {round}" : "")}: {settings.Warmup.TotalSeconds:0.#} s warm-up + {duration.TotalSeconds:0.#} s");
     notion.ClearRequests();
-    var result = await LoadRunner.RunAsync(target, callers, settings.Warmup, duration, call, probes, onMeasureStart);
+    var result = await LoadRunner.RunAsync(target, callers, settings.Warmup, duration, call, probes, round: round);
     notion.ClearRequests();
+    foreach (var server in new[] { host, peer })
+    {
+        if (result.Failures > 0 && server.Exited is { } exited)
+        {
+            Say($"  {exited}");
+        }
+    }
+
     Say($"  {result.Count} ok, {result.Failures} failed, {result.Throughput:0} req/s, p50 {result.PercentileMs(50):0.000} ms, p99 {result.PercentileMs(99):0.000} ms"
         + (result.FirstFailure is { } f ? $"; first failure: {f}" : ""));
     return result;

@@ -41,15 +41,22 @@ public sealed class Report
 {
     public const string Direct = "direct (stand-in)";
     public const string ToolCall = "through us: tools/call";
+    public const string PeerToolCall = "peer: tools/call";
     public const string Ping = "through us: ping";
     public const string CosmosRead = "Cosmos point read only";
 
     public const string LocalHostCpu = "LocalHost";
+    public const string PeerCpu = "peer";
     public const string CosmosCpu = "Cosmos server (node)";
+    public const string RedisCpu = "Redis";
     public const string BenchCpu = "bench (clients + stand-in)";
 
     /// <summary>Other processes' CPU, in cores, above which a run counts as noisy.</summary>
     public const double NoisyCores = 0.1;
+
+    /// <summary>Our CPU per tools/call over the peer's that we aim at: about what was measured outside the project
+    /// for a server doing our extra work (JWT validation, credential lookup, decryption, the lastUsedAt write).</summary>
+    public const double CpuRatioTarget = 1.3;
 
     public required DateTimeOffset Started { get; init; }
 
@@ -61,8 +68,8 @@ public sealed class Report
 
     public required Memory Memory { get; init; }
 
-    /// <summary>lastUsedAt writes the LocalHost made per tools/call run (by concurrency).</summary>
-    public required IReadOnlyDictionary<int, int> LastUsedWrites { get; init; }
+    /// <summary>lastUsedAt writes the LocalHost made during each tools/call run.</summary>
+    public required IReadOnlyDictionary<LoadResult, int> LastUsedWrites { get; init; }
 
     public required IReadOnlyList<SplitTiming> Splits { get; init; }
 
@@ -86,7 +93,7 @@ public sealed class Report
         Line(md, $"## Bench results — {Started:yyyy-MM-dd HH:mm} UTC");
         Line(md);
         Line(md, $"Machine: {Machine.Cores} cores ({Machine.Cpu}), {Machine.MemoryBytes / (1024.0 * 1024 * 1024):0.0} GiB RAM, {Machine.Os}; .NET SDK {Machine.Sdk}, runtime {Machine.Runtime}.");
-        Line(md, $"After a {Settings.Prime.TotalSeconds:0.#} s prime of the LocalHost (JIT, pools, cache), each run: {Settings.Warmup.TotalSeconds:0.#} s warm-up, then {Settings.Duration.TotalSeconds:0.#} s measured (ping: {Settings.PingDuration.TotalSeconds:0.#} s); closed loop, each caller sends its next request when the last one answered.");
+        Line(md, $"After a {Settings.Prime.TotalSeconds:0.#} s warm-up of the LocalHost and the peer (JIT, pools, cache), {Settings.Rounds} round(s) of runs interleaving the targets; each run: {Settings.Warmup.TotalSeconds:0.#} s warm-up, then {Settings.Duration.TotalSeconds:0.#} s measured (ping: {Settings.PingDuration.TotalSeconds:0.#} s, first round only); closed loop, each caller sends its next request when the last one answered.");
         if (Settings.HostEnvironment.Count > 0)
         {
             Line(md, $"Experiment: LocalHost environment adds {string.Join(", ", Settings.HostEnvironment.Select(e => $"`{e.Key}={e.Value}`"))}.");
@@ -96,18 +103,20 @@ public sealed class Report
             ? "Valid run: every measured request answered 200 with a non-error result."
             : $"**INVALID RUN: {Failures} failed request(s).** First: {Runs.Concat(DelayedRuns).FirstOrDefault(r => r.FirstFailure is not null)?.FirstFailure}");
         Line(md);
+        RenderPeerComparison(md);
 
-        Line(md, "### Latency and throughput");
+        Line(md, "### Latency and throughput (every run)");
         Line(md);
-        Line(md, "| target | callers | requests | failures | req/s | p50 ms | p90 ms | p99 ms | max ms | mean ms | other load (cores) |");
-        Line(md, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Line(md, "| target | callers | round | requests | failures | req/s | p50 ms | p90 ms | p99 ms | max ms | mean ms | other load (cores) |");
+        Line(md, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var r in Runs)
         {
-            Line(md, $"| {r.Target} | {r.Concurrency} | {r.Count} | {r.Failures} | {r.Throughput:0} | {Ms(r.PercentileMs(50))} | {Ms(r.PercentileMs(90))} | {Ms(r.PercentileMs(99))} | {Ms(r.PercentileMs(100))} | {Ms(r.MeanMs)} | {r.OtherCores:0.00} |");
+            Line(md, $"| {r.Target} | {r.Concurrency} | {r.Round} | {r.Count} | {r.Failures} | {r.Throughput:0} | {Ms(r.PercentileMs(50))} | {Ms(r.PercentileMs(90))} | {Ms(r.PercentileMs(99))} | {Ms(r.PercentileMs(100))} | {Ms(r.MeanMs)} | {r.OtherCores:0.00} |");
         }
 
         Line(md);
-        Line(md, $"*other load*: CPU used during the window by processes other than the LocalHost, the Cosmos server and the bench (in cores of {Machine.Cores}); above {NoisyCores:0.0} the run shared the machine and its numbers are pessimistic.");
+        Line(md, $"*other load*: CPU used during the window by processes other than the LocalHost, the peer, the Cosmos server, Redis and the bench (in cores of {Machine.Cores}); above {NoisyCores:0.0} the run shared the machine and its numbers are pessimistic.");
+        Line(md, "The sections below use, for each target and number of callers, the round with the median throughput.");
         if (Runs.Any(r => r.OtherCores > NoisyCores))
         {
             Line(md, $"**Noisy: {Runs.Count(r => r.OtherCores > NoisyCores)} run(s) shared the machine with other work.**");
@@ -154,12 +163,12 @@ public sealed class Report
         Line(md, "### CPU time per request (ms, measured window, /proc/PID/stat; 2 cores = 2000 ms of CPU per second)");
         Line(md);
         var processes = Runs.SelectMany(r => r.Cpu.Keys).Distinct().ToList();
-        Line(md, $"| target | callers | {string.Join(" | ", processes)} | total | CPU-bound ceiling req/s |");
-        Line(md, $"| --- | ---: |{string.Concat(processes.Select(_ => " ---: |"))} ---: | ---: |");
+        Line(md, $"| target | callers | round | {string.Join(" | ", processes)} | total | CPU-bound ceiling req/s |");
+        Line(md, $"| --- | ---: | ---: |{string.Concat(processes.Select(_ => " ---: |"))} ---: | ---: |");
         foreach (var r in Runs)
         {
             var total = processes.Sum(p => r.CpuMsPerRequest(p));
-            Line(md, $"| {r.Target} | {r.Concurrency} | {string.Join(" | ", processes.Select(p => Ms(r.CpuMsPerRequest(p))))} | {Ms(total)} | {Machine.Cores * 1000 / total:0} |");
+            Line(md, $"| {r.Target} | {r.Concurrency} | {r.Round} | {string.Join(" | ", processes.Select(p => Ms(r.CpuMsPerRequest(p))))} | {Ms(total)} | {Machine.Cores * 1000 / total:0} |");
         }
 
         Line(md);
@@ -216,7 +225,7 @@ public sealed class Report
 
         if (write is not null)
         {
-            var writes = LastUsedWrites.GetValueOrDefault(1);
+            var writes = LastUsedWrites.GetValueOrDefault(us);
             var amortized = writes * write.MeanMs / Math.Max(1, us.Count);
             Line(md, $"| lastUsedAt write, amortized | {writes} write(s) in {us.Count} calls (at most 1/min per connection); one write ({write.How}): mean {Ms(write.MeanMs)}, p99 {Ms(write.PercentileMs(99))} | {Ms(amortized, 4)} | | |");
             known += amortized;
@@ -296,19 +305,65 @@ public sealed class Report
             Line(md, $"| added p99 ≤ 5 ms at 1 caller | {Ms(p99)} ms | {Met(p99 <= 5)} |");
         }
 
-        if (Pair(32) is ({ } d32, { } u32))
+        var most = Settings.Callers.Max();
+        if (RoundMedians.Of(Runs, ToolCall, most) is { } ours && RoundMedians.Of(Runs, PeerToolCall, most) is { } peer)
         {
-            var ratio = u32.Throughput / d32.Throughput;
-            Line(md, $"| throughput through us ≥ 40% of direct at 32 callers | {Pct(ratio)} ({u32.Throughput:0} vs {d32.Throughput:0} req/s) | {Met(ratio >= 0.4)} |");
+            var ratio = ours.CpuMs(LocalHostCpu) / peer.CpuMs(PeerCpu);
+            Line(md, $"| CPU per tools/call through us ≤ {CpuRatioTarget:0.0}× the peer's at {most} callers (median of {ours.Rounds}) | {Times(ratio)} ({Ms(ours.CpuMs(LocalHostCpu))} vs {Ms(peer.CpuMs(PeerCpu))} ms) | {Met(ratio <= CpuRatioTarget)} |");
         }
 
         Line(md, $"| steady memory < 200 MB (RSS after the runs) | {Mb(Memory.AfterRunsRss)} MB (peak {Mb(Memory.PeakRss)} MB) | {Met(Memory.AfterRunsRss < 200L * 1024 * 1024)} |");
         Line(md);
     }
 
+    private void RenderPeerComparison(StringBuilder md)
+    {
+        var rows = Settings.Callers
+            .Select(c => (Callers: c, Direct: RoundMedians.Of(Runs, Direct, c), Peer: RoundMedians.Of(Runs, PeerToolCall, c), Us: RoundMedians.Of(Runs, ToolCall, c)))
+            .Where(r => r.Direct is not null && r.Peer is not null && r.Us is not null)
+            .ToList();
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        Line(md, $"### Through us vs the peer (median of {rows[0].Us!.Rounds} round(s))");
+        Line(md);
+        Line(md, "The peer is what a user would otherwise run: a hand-written MCP server on the official SDK (ModelContextProtocol.AspNetCore, stateless Streamable HTTP), one tool making the same provider call with one fixed key; no caller authentication, no store, no encryption. Each figure is the median over the rounds, taken separately. *Server CPU* is the server process's own (/proc/PID/stat); through us, *with its stores* adds the Cosmos server and Redis. Direct's server is the stand-in inside the bench process, so it has no figure of its own.");
+        Line(md);
+        Line(md, "| callers | target | req/s | p50 ms | p99 ms | server CPU ms/request | with its stores | bench ms/request | most other load (cores) |");
+        Line(md, "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (callers, direct, peer, us) in rows)
+        {
+            Row(callers, direct!, "–", "–");
+            Row(callers, peer!, Ms(peer!.CpuMs(PeerCpu)), Ms(peer.CpuMs(PeerCpu)));
+            Row(callers, us!, Ms(us!.CpuMs(LocalHostCpu)), Ms(us.CpuMs(LocalHostCpu, CosmosCpu, RedisCpu)));
+        }
+
+        Line(md);
+        Line(md, "| callers | CPU/request: us / peer | with stores: us / peer | req/s: us / peer | p50: us / peer | p99: us / peer | req/s: peer / direct | req/s: us / direct |");
+        Line(md, "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (callers, direct, peer, us) in rows)
+        {
+            Line(md, $"| {callers} | {Times(us!.CpuMs(LocalHostCpu) / peer!.CpuMs(PeerCpu))} | {Times(us.CpuMs(LocalHostCpu, CosmosCpu, RedisCpu) / peer.CpuMs(PeerCpu))} | {Times(us.Throughput / peer.Throughput)} | {Times(us.P50Ms / peer.P50Ms)} | {Times(us.P99Ms / peer.P99Ms)} | {Pct(peer.Throughput / direct!.Throughput)} | {Pct(us.Throughput / direct.Throughput)} |");
+        }
+
+        Line(md);
+        Line(md, "At 1 caller the CPU figures include thread-pool spin-waiting between requests; compare cost at the larger caller count.");
+        Line(md);
+
+        void Row(int callers, RoundMedians m, string serverCpu, string withStores) =>
+            Line(md, $"| {callers} | {m.Target} | {m.Throughput:0} | {Ms(m.P50Ms)} | {Ms(m.P99Ms)} | {serverCpu} | {withStores} | {Ms(m.CpuMs(BenchCpu))} | {m.MaxOtherCores:0.00} |");
+    }
+
     private (LoadResult? Direct, LoadResult? Us) Pair(int callers) => (Find(Direct, callers), Find(ToolCall, callers));
 
-    private LoadResult? Find(string target, int callers) => Runs.FirstOrDefault(r => r.Target == target && r.Concurrency == callers);
+    /// <summary>The run with the median throughput among the rounds of a target at that number of callers.</summary>
+    private LoadResult? Find(string target, int callers)
+    {
+        var rounds = Runs.Where(r => r.Target == target && r.Concurrency == callers).OrderBy(r => r.Throughput).ToList();
+        return rounds.Count == 0 ? null : rounds[(rounds.Count - 1) / 2];
+    }
 
     private SplitTiming? Split(string step) => Splits.FirstOrDefault(s => s.Step == step);
 
@@ -318,6 +373,9 @@ public sealed class Report
         double.IsNaN(ms) ? "–" : ms.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     private static string Mb(long bytes) => (bytes / (1024.0 * 1024)).ToString("F1", CultureInfo.InvariantCulture);
+
+    private static string Times(double ratio) =>
+        double.IsNaN(ratio) || double.IsInfinity(ratio) ? "–" : ratio.ToString("F2", CultureInfo.InvariantCulture) + "×";
 
     private static string Pct(double ratio) => (ratio * 100).ToString("F0", CultureInfo.InvariantCulture) + "%";
 
