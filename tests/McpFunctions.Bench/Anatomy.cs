@@ -75,7 +75,7 @@ public sealed class Anatomy : IAsyncDisposable
             ("4 JSON-RPC parse + McpDispatcher + result bytes (3 + protocol)", async ct =>
             {
                 var request = JsonRpcEnvelope.Parse(body)!;
-                var response = await dispatcher.DispatchAsync(caller, request, ct);
+                var response = await dispatcher.DispatchAsync(caller, request, McpRequestContext.Legacy("2025-11-25"), ct);
                 var bytes = JsonSerializer.SerializeToUtf8Bytes(response, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonRpcMessage)));
                 return response is JsonRpcResponse && bytes.Length > 0 ? null : "dispatch failed";
             }),

@@ -64,6 +64,7 @@ public static class McpFunctionsRegistration
 
         services.AddValidatedOptions<McpOptions>(configuration, McpOptions.Section);
         services.AddSingleton<McpToolList>();
+        services.AddSingleton<RequestStateProtector>();
         services.AddSingleton<McpDispatcher>();
         return builder;
     }

@@ -49,8 +49,10 @@ public static class ApiEndpoint
     {
         var options = http.RequestServices.GetRequiredService<IOptions<McpOptions>>().Value;
         var metadata = ProtectedResourceApi.MetadataUrl(ProtectedResourceApi.PublicBase(http, options));
+        var scopes = ProtectedResourceApi.Scopes(options);
+        var scope = scopes.Count > 0 ? $", scope=\"{string.Join(' ', scopes)}\"" : "";
         http.Response.Headers.WWWAuthenticate =
-            $"Bearer resource_metadata=\"{metadata}\", error=\"{authentication.Error}\", error_description=\"{authentication.ErrorDescription}\"";
+            $"Bearer resource_metadata=\"{metadata}\"{scope}, error=\"{authentication.Error}\", error_description=\"{authentication.ErrorDescription}\"";
         return Problems.Of(ErrorCode.AuthInvalidToken, authentication.ErrorDescription!);
     }
 

@@ -37,6 +37,9 @@ public sealed class RequestLogScope : IReadOnlyList<KeyValuePair<string, object?
 
     public string? Tool { get; set; }
 
+    /// <summary>The caller's W3C trace id (2026-07-28 <c>_meta.traceparent</c>), so our lines join the caller's trace.</summary>
+    public string? TraceId { get; init; }
+
     public int Count => Fields().Length;
 
     public KeyValuePair<string, object?> this[int index] => Fields()[index];
@@ -64,6 +67,11 @@ public sealed class RequestLogScope : IReadOnlyList<KeyValuePair<string, object?
             new("Account", Account),
             new("Operation", Operation),
         ];
-        return Tool is null ? fields : [.. fields, new("Tool", Tool)];
+        if (Tool is not null)
+        {
+            fields = [.. fields, new("Tool", Tool)];
+        }
+
+        return TraceId is null ? fields : [.. fields, new("TraceId", TraceId)];
     }
 }

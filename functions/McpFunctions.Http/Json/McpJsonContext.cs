@@ -9,6 +9,7 @@ using McpFunctions.Http.Admin;
 using McpFunctions.Http.Connections;
 using McpFunctions.Http.Endpoints;
 using McpFunctions.Http.Health;
+using McpFunctions.Http.Mcp;
 using McpFunctions.Http.OAuth;
 
 namespace McpFunctions.Http.Json;
@@ -41,6 +42,7 @@ namespace McpFunctions.Http.Json;
 [JsonSerializable(typeof(HealthReport))]
 [JsonSerializable(typeof(KeyReportView))]
 [JsonSerializable(typeof(RewrapResultView))]
+[JsonSerializable(typeof(ConnectRequestState))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(long))]

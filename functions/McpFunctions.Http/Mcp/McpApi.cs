@@ -91,28 +91,37 @@ public static class McpApi
             return Write(http, McpDispatcher.Error(ex.Id, ex.Code, ex.Message), StatusCodes.Status400BadRequest);
         }
 
-        // Every message but initialize (notifications too) must carry a version we speak, if it carries one.
-        if (request?.Method != RequestMethods.Initialize
-            && http.Request.Headers[McpProtocol.VersionHeader] is { Count: > 0 } version
-            && !McpProtocol.SupportedVersions.Contains(version.ToString()))
-        {
-            return Write(
-                http,
-                McpDispatcher.Error(request?.Id ?? default, McpErrorCode.InvalidRequest, $"Unsupported {McpProtocol.VersionHeader} '{Truncate(version.ToString())}'. Supported: {string.Join(", ", McpProtocol.SupportedVersions)}."),
-                StatusCodes.Status400BadRequest);
-        }
-
         if (request is null)
         {
-            // A notification or a response to us: nothing to answer.
-            return TypedResults.Accepted((string?)null);
+            // A notification or a response to us: nothing to answer, if it names a version we speak (2026-07-28 sets no
+            // other header rules for notifications).
+            var claimed = http.Request.Headers[McpProtocol.VersionHeader];
+            return claimed.Count > 0 && !McpProtocol.SupportedVersions.Contains(claimed.ToString().Trim())
+                ? Write(http, ((McpGateResult.Rejected)McpRequestGate.Legacy(null, claimed)).Error, StatusCodes.Status400BadRequest)
+                : TypedResults.Accepted((string?)null);
         }
+
+        McpRequestContext context;
+        switch (McpRequestGate.Check(request, http.Request.Headers))
+        {
+            case McpGateResult.Rejected rejected:
+                logger.LogInformation("Refused MCP {Method}: {Code}", Truncate(request.Method), rejected.Error.Error.Code);
+                return Write(http, rejected.Error, rejected.HttpStatus);
+            case McpGateResult.Accepted accepted:
+                context = accepted.Context;
+                break;
+            default:
+                throw new InvalidOperationException("Unhandled gate result.");
+        }
+
+        // The caller's trace (2026-07-28 _meta) continues here: our log lines and spans join it.
+        using var activity = McpTrace.Continue(request.Method, context);
 
         // The dispatcher logs within the request's scope and turns every failure into a JSON-RPC error (-32603 for ours).
         JsonRpcMessage response;
         try
         {
-            response = await dispatcher.DispatchAsync(caller, request, http.RequestAborted);
+            response = await dispatcher.DispatchAsync(caller, request, context, http.RequestAborted);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {

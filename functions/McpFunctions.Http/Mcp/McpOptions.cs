@@ -17,6 +17,10 @@ public sealed class McpOptions : IValidatedOptions
     /// <summary>Authorization servers advertised in the protected resource metadata; defaults to Auth:Authority or Auth:Issuer.</summary>
     public IList<string> AuthorizationServers { get; } = [];
 
+    /// <summary>Scopes a caller's token needs here, advertised as <c>scopes_supported</c> in the protected-resource metadata and
+    /// as <c>scope</c> in 401 challenges; empty (the default) when the token's audience alone admits a caller.</summary>
+    public IList<string> ScopesSupported { get; } = [];
+
     /// <summary>Tools per <c>tools/list</c> page.</summary>
     public int ToolsPageSize { get; set; } = 100;
 

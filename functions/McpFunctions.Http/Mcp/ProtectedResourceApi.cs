@@ -39,11 +39,16 @@ public static class ProtectedResourceApi
             Resource = new Uri(publicBase, McpApi.Route).ToString(),
             AuthorizationServers = servers,
             BearerMethodsSupported = ["header"],
+            ScopesSupported = [.. Scopes(options)],
             ResourceName = "McpFunctions",
         };
         var json = JsonSerializer.SerializeToUtf8Bytes(metadata, McpProtocol.Wire.GetTypeInfo(typeof(ProtectedResourceMetadata)));
         return Task.FromResult(TypedResults.Bytes(json, "application/json"));
     }
+
+    /// <summary>The configured scopes, blanks left out (an empty <c>Mcp__ScopesSupported__0</c> means none).</summary>
+    public static IReadOnlyList<string> Scopes(McpOptions options) =>
+        [.. options.ScopesSupported.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim())];
 
     public static Uri PublicBase(HttpContext http, McpOptions options) =>
         options.PublicBaseUrl ?? new Uri($"{http.Request.Scheme}://{http.Request.Host}/");

@@ -33,6 +33,7 @@ public sealed partial class InfrastructureTemplateTests
         ["Mcp__MaxRequestBytes"] = "code default",
         ["Mcp__ToolsPageSize"] = "code default",
         ["Mcp__AuthorizationServers__0"] = "optional: only when an authorization server is advertised",
+        ["Mcp__ScopesSupported__0"] = "optional: only when tokens need scopes beyond their audience",
         ["OAuth__StateLifetimeMinutes"] = "code default",
         ["OAuth__CompletionLifetimeMinutes"] = "code default",
         ["Providers__CatalogPath"] = "the catalog is embedded; a path only adds files",
