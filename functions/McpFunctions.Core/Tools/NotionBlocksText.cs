@@ -7,6 +7,21 @@ namespace McpFunctions.Core.Tools;
 /// <summary>The <c>notion_blocks_text</c> output: a list of Notion blocks as readable, Markdown-like text.</summary>
 internal static class NotionBlocksText
 {
+    /// <summary>The shape of this output's <c>structuredContent</c>, served as the tool's <c>outputSchema</c> (JSON Schema 2020-12).</summary>
+    public static readonly JsonElement OutputSchema = JsonDocument.Parse("""
+        {
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "type": "object",
+          "properties": {
+            "results": { "type": "array", "description": "The blocks as Notion returned them, children folded in where expanded." },
+            "block_count": { "type": "integer", "minimum": 0 },
+            "has_more": { "type": "boolean", "description": "Present, and true, when more blocks exist than were read." },
+            "next_cursor": { "type": "string", "description": "Where the next page of blocks starts, when has_more." }
+          },
+          "required": ["results", "block_count"],
+          "additionalProperties": false
+        }
+        """).RootElement.Clone();
 
     public static ShapedResponse Shape(JsonElement root, ToolRequest request)
     {

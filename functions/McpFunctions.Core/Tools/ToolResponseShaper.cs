@@ -34,6 +34,14 @@ public static class ToolResponseShaper
         };
     }
 
+    /// <summary>The JSON Schema of <paramref name="tool"/>'s <c>structuredContent</c> where its output kind fixes one; null
+    /// for plain JSON outputs, whose shape is the provider's.</summary>
+    public static JsonElement? OutputSchemaOf(ToolDescriptor tool)
+    {
+        ArgumentNullException.ThrowIfNull(tool);
+        return tool.Output == "notion_blocks_text" ? NotionBlocksText.OutputSchema : null;
+    }
+
     private static ShapedResponse ShapeJson(JsonElement root)
     {
         // structuredContent must be an object: anything else is wrapped as {"result": ...}.

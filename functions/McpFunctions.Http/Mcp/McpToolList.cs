@@ -25,6 +25,7 @@ public sealed class McpToolList
         Title = tool.Title,
         Description = tool.Description,
         InputSchema = WithAccount(tool.InputSchema, provider),
+        OutputSchema = ToolResponseShaper.OutputSchemaOf(tool),
         Annotations = tool.Annotations is { } a
             ? new ModelContextProtocol.Protocol.ToolAnnotations
             {

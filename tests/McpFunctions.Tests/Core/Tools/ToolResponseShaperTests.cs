@@ -36,6 +36,22 @@ public sealed class ToolResponseShaperTests
             shaped.Text);
     }
 
+    [Theory]
+    [InlineData("""{"object":"list","has_more":false,"next_cursor":null,"results":[]}""")]
+    [InlineData("""{"object":"list","has_more":true,"next_cursor":"c-2","results":[{"id":"b1","type":"paragraph","paragraph":{"rich_text":[]}}]}""")]
+    [InlineData("""[{"id":"b1","type":"paragraph","paragraph":{"rich_text":[]}}]""")]
+    [InlineData("""{"id":"b1","type":"paragraph","paragraph":{"rich_text":[]}}""")]
+    public void Shape_NotionBlocks_StructuredContentConformsToTheAdvertisedOutputSchema(string reply)
+    {
+        var schema = Json.Schema.JsonSchema.FromText(ToolResponseShaper.OutputSchemaOf(BlocksTool)!.Value.GetRawText());
+
+        var shaped = ToolResponseShaper.Shape(BlocksTool, Bytes(reply));
+
+        Assert.True(schema.Evaluate(shaped.Structured).IsValid, shaped.Structured.GetRawText());
+        Assert.False(schema.Evaluate(JsonDocument.Parse("""{"results":[],"block_count":-1}""").RootElement).IsValid);
+        Assert.Null(ToolResponseShaper.OutputSchemaOf(JsonTool));
+    }
+
     [Fact]
     public void Shape_JsonOutput_StructuredIsTheReplyAndTextIsIndented()
     {
