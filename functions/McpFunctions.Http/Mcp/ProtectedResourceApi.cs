@@ -36,7 +36,7 @@ public static class ProtectedResourceApi
         var servers = configured.Count > 0 ? configured : [auth.Value.Authority?.ToString() ?? auth.Value.Issuer!];
         var metadata = new ProtectedResourceMetadata
         {
-            Resource = new Uri(publicBase, McpApi.Route).ToString(),
+            Resource = new Uri(publicBase, McpApi.Route).AbsoluteUri,
             AuthorizationServers = servers,
             BearerMethodsSupported = ["header"],
             ScopesSupported = [.. Scopes(options)],

@@ -34,6 +34,8 @@ public sealed class ConnectMidCallTests : IAsyncLifetime
         Assert.Matches(@"\A[A-Za-z][A-Za-z0-9+.-]*://[!#$%&'()*+,\-./0-9:;=?@A-Z\[\]_a-z~]+\z", text);
         Assert.Contains("scope=openid%20offline_access%20read", text, StringComparison.Ordinal);
         var back = await rig.CallbackAsync(await rig.Browser.ApproveAsync(new Uri(text)));
+        // Our redirect back to the chat product is as strict a URI as the one we sent the user to.
+        Assert.Matches(@"\A[A-Za-z][A-Za-z0-9+.-]*://[!#$%&'()*+,\-./0-9:;=?@A-Z\[\]_a-z~]+\z", back.OriginalString);
         var outcome = OAuthBrowser.Query(back);
         Assert.Equal("connected", outcome["status"]);
         using (var completed = await rig.CompleteAsync(token, outcome["completion"]))
