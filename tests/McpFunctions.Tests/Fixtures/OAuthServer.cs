@@ -186,7 +186,7 @@ public sealed class OAuthServer : IAsyncDisposable
             throw new ArgumentException("Register at least one client.", nameof(clients));
         }
 
-        var directory = Path.Combine(RepositoryRoot(), "tools", "localstack");
+        var directory = Path.Combine(Repository.Root, "tools", "localstack");
         if (!Directory.Exists(Path.Combine(directory, "node_modules", "oidc-provider")))
         {
             throw new InvalidOperationException(
@@ -558,18 +558,6 @@ public sealed class OAuthServer : IAsyncDisposable
             lastError);
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "McpFunctions.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No McpFunctions.sln above {AppContext.BaseDirectory}.");
-    }
 
     private sealed class NotReadyException(string message) : InvalidOperationException(message);
 }

@@ -83,7 +83,7 @@ public sealed class CosmosOutageTests
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
-            start.ArgumentList.Add(Path.Combine(Startup.FunctionAppBuildTests.RepositoryRoot(), "tools", "localstack", "cosmos.mjs"));
+            start.ArgumentList.Add(Path.Combine(Repository.Root, "tools", "localstack", "cosmos.mjs"));
             start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
             var process = Process.Start(start) ?? throw new InvalidOperationException("could not start node");
             process.ErrorDataReceived += (_, _) => { };

@@ -150,7 +150,7 @@ public sealed class OpenApiDocumentTests(LocalHostFixture fixture)
                 "dotnet",
                 ["tool", "run", "kiota", "generate", "-l", "CSharp", "-d", documentPath, "-o", Path.Combine(directory.FullName, "McpFunctionsClient"),
                  "-c", "McpFunctionsClient", "-n", "McpFunctions.Client", "--exclude-backward-compatible"],
-                RepositoryRoot());
+                Repository.Root);
             Assert.True(generate.ExitCode == 0, "kiota generate failed:\n" + generate.Stdout + generate.Stderr);
 
             var build = await RunAsync("dotnet", ["build", "-nologo", "-v", "q", "-o", Path.Combine(directory.FullName, "out")], directory.FullName);
@@ -193,17 +193,6 @@ public sealed class OpenApiDocumentTests(LocalHostFixture fixture)
         // Kiota looks for a newer version of itself online; there is no need, and no network, here.
         start.Environment["KIOTA_UPDATE_DISABLED"] = "true";
         return await ChildProcess.RunAsync(start, TimeSpan.FromMinutes(4));
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "McpFunctions.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("McpFunctions.sln not found above " + AppContext.BaseDirectory);
     }
 
     private const string ClientProject = """

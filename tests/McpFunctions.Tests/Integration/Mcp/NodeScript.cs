@@ -9,7 +9,7 @@ public static class NodeScript
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 
-    private static readonly Lazy<string> LocalStack = new(() => Path.Combine(RepositoryRoot(), "tools", "localstack"));
+    private static readonly Lazy<string> LocalStack = new(() => Path.Combine(Repository.Root, "tools", "localstack"));
 
     /// <summary>Runs <c>node tools/localstack/{script} {arguments}</c>; a timeout kills it and fails.</summary>
     public static async Task<NodeRun> RunAsync(string script, IEnumerable<string> arguments, TimeSpan? timeout = null)
@@ -34,20 +34,6 @@ public static class NodeScript
 
         var run = await ChildProcess.RunAsync(start, timeout ?? DefaultTimeout);
         return new NodeRun(script, run.ExitCode, run.Stdout, run.Stderr);
-    }
-
-    /// <summary>The folder holding <c>McpFunctions.sln</c>, found by walking up from the test binaries.</summary>
-    public static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "McpFunctions.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No McpFunctions.sln above {AppContext.BaseDirectory}.");
     }
 }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using McpFunctions.Tests.Fixtures;
+using McpFunctions.Tests.Integration.Startup;
 
 namespace McpFunctions.Tests.Integration.OAuth;
 
@@ -91,7 +92,7 @@ public sealed class ConnectMidCallTests : IAsyncLifetime
 
         public static ClientProcess Start(string version, Uri baseAddress, string token, string tool, string argumentsJson)
         {
-            var directory = Path.Combine(RepositoryRoot(), "tools", "localstack");
+            var directory = Path.Combine(Repository.Root, "tools", "localstack");
             var start = new ProcessStartInfo("node")
             {
                 WorkingDirectory = directory,
@@ -152,17 +153,6 @@ public sealed class ConnectMidCallTests : IAsyncLifetime
             }
 
             return await process.StandardError.ReadToEndAsync();
-        }
-
-        private static string RepositoryRoot()
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "McpFunctions.sln")))
-            {
-                directory = directory.Parent;
-            }
-
-            return directory?.FullName ?? throw new InvalidOperationException("McpFunctions.sln not found");
         }
     }
 }

@@ -25,7 +25,7 @@ public sealed class RefreshStormTests
         var environment = ProcessEnvironment(rig, redisUp);
         var logs = Path.Combine(Path.GetTempPath(), "storm-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(logs);
-        var dll = Path.Combine(RepositoryRoot(), "functions", "McpFunctions.LocalHost", "bin", "Release", "net10.0", "McpFunctions.LocalHost.dll");
+        var dll = Path.Combine(Repository.Root, "functions", "McpFunctions.LocalHost", "bin", "Release", "net10.0", "McpFunctions.LocalHost.dll");
         var started = await Task.WhenAll(
             LocalHostProcess.StartAsync(dll, environment, Path.Combine(logs, "a.log"), TimeSpan.FromSeconds(90), requireHealthy: redisUp),
             LocalHostProcess.StartAsync(dll, environment, Path.Combine(logs, "b.log"), TimeSpan.FromSeconds(90), requireHealthy: redisUp));
@@ -101,16 +101,5 @@ public sealed class RefreshStormTests
         // "Redis stopped": a port nothing listens on. Correctness must not depend on Redis.
         environment["REDIS_CONNECTION_STRING"] = redisUp ? LocalServices.RedisConnectionString : $"127.0.0.1:{OAuthRig.FreePort()}";
         return environment;
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "McpFunctions.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("McpFunctions.sln not found above the test output.");
     }
 }

@@ -118,7 +118,7 @@ public sealed class FunctionAppBuildTests : IClassFixture<FunctionAppBuildTests.
     public void TimerSettings_HaveDefaultsInTheSampleSettingsAndTheInfrastructure()
     {
         // The Functions host does not index a timer whose %SETTING% is missing: every one needs a value everywhere.
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "local.settings.sample.json"))).RootElement.GetProperty("Values");
         var bicep = string.Concat(Directory.EnumerateFiles(Path.Combine(root, "infra"), "*.bicep", SearchOption.AllDirectories).Select(File.ReadAllText));
         var missing = new List<string>();
@@ -174,7 +174,7 @@ public sealed class FunctionAppBuildTests : IClassFixture<FunctionAppBuildTests.
     {
         // `func start` runs the host in bin/output and azd publishes: host.json (only at the repository root) must reach
         // both; local.settings.json holds a developer's secrets and must reach neither the package nor a second item.
-        var project = System.Xml.Linq.XDocument.Load(Path.Combine(RepositoryRoot(), "functions", "McpFunctions.FunctionApp", "McpFunctions.FunctionApp.csproj"));
+        var project = System.Xml.Linq.XDocument.Load(Path.Combine(Repository.Root, "functions", "McpFunctions.FunctionApp", "McpFunctions.FunctionApp.csproj"));
         var none = project.Descendants("None").ToList();
 
         var host = Assert.Single(none, n => (string?)n.Attribute("Include") == @"..\..\host.json");
@@ -184,14 +184,14 @@ public sealed class FunctionAppBuildTests : IClassFixture<FunctionAppBuildTests.
         var settings = Assert.Single(none, n => ((string?)n.Attribute("Include") ?? (string?)n.Attribute("Update")) == "local.settings.json");
         Assert.Equal("local.settings.json", (string?)settings.Attribute("Update"));
         Assert.Equal("Never", (string?)settings.Attribute("CopyToPublishDirectory"));
-        Assert.True(File.Exists(Path.Combine(RepositoryRoot(), "host.json")));
+        Assert.True(File.Exists(Path.Combine(Repository.Root, "host.json")));
     }
 
     [Fact]
     public void HostJson_RoutePrefixIsEmpty()
     {
         // Function routes carry their own "api/" so that /.well-known/... can live beside them.
-        var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot(), "host.json"))).RootElement;
+        var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "host.json"))).RootElement;
 
         Assert.Equal("", host.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
     }
@@ -203,21 +203,9 @@ public sealed class FunctionAppBuildTests : IClassFixture<FunctionAppBuildTests.
     {
         // tests/McpFunctions.Tests/bin/{Configuration}/{TargetFramework}/
         var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        return Path.Combine(RepositoryRoot(), "functions", "McpFunctions.FunctionApp", "bin", framework.Parent!.Name, framework.Name);
+        return Path.Combine(Repository.Root, "functions", "McpFunctions.FunctionApp", "bin", framework.Parent!.Name, framework.Name);
     }
 
-    internal static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "McpFunctions.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("McpFunctions.sln not found above " + AppContext.BaseDirectory);
-    }
 
     /// <summary>What the real LocalHost maps and registers, read once from a started <see cref="TestHost"/>.</summary>
     public sealed class LocalHostRoutes : IAsyncLifetime

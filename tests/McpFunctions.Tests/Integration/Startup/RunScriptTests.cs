@@ -57,7 +57,7 @@ public sealed class RunScriptTests
     [Fact]
     public async Task StandInsProgram_WritesSettingsThatReachASeededNotionWorkspace_AndStopsOnSigterm()
     {
-        var dll = Path.Combine(NodeScript.RepositoryRoot(), "tests", "McpFunctions.StandIns", "bin", "Release", "net10.0", "McpFunctions.StandIns.dll");
+        var dll = Path.Combine(Repository.Root, "tests", "McpFunctions.StandIns", "bin", "Release", "net10.0", "McpFunctions.StandIns.dll");
         var envFile = Path.Combine(Path.GetTempPath(), $"stand-ins-{Guid.NewGuid():N}.env");
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         start.ArgumentList.Add(dll);
@@ -117,7 +117,7 @@ public sealed class RunScriptTests
 
     private static CallerAuthenticator DevelopmentAuthenticator()
     {
-        var path = Path.Combine(NodeScript.RepositoryRoot(), "functions", "McpFunctions.LocalHost", "appsettings.Development.json");
+        var path = Path.Combine(Repository.Root, "functions", "McpFunctions.LocalHost", "appsettings.Development.json");
         var configuration = new ConfigurationBuilder().AddJsonFile(path).Build();
         var options = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>()!;
         return new CallerAuthenticator(Options.Create(options));
@@ -125,7 +125,7 @@ public sealed class RunScriptTests
 
     private static Task<ChildProcessRun> RunAsync(string file, IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = NodeScript.RepositoryRoot() };
+        var start = new ProcessStartInfo(file) { WorkingDirectory = Repository.Root };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -8,6 +8,7 @@ using McpFunctions.Adapters.KeyRing;
 using McpFunctions.Adapters.Webhooks;
 using McpFunctions.Core.Keys;
 using McpFunctions.Http.Auth;
+using McpFunctions.Tests.Fixtures;
 
 namespace McpFunctions.Tests.Integration.Startup;
 
@@ -78,7 +79,7 @@ public sealed partial class SampleSettingsTests
     public void DirectReads_InTheSources_AreAllKnown()
     {
         var known = OptionsSettings().Concat(DirectSettings).ToList();
-        var sources = Directory.EnumerateFiles(Path.Combine(FunctionAppBuildTests.RepositoryRoot(), "functions"), "*.cs", SearchOption.AllDirectories)
+        var sources = Directory.EnumerateFiles(Path.Combine(Repository.Root, "functions"), "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
                 && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
         var reads = sources.SelectMany(f => LiteralReads(File.ReadAllText(f))).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
@@ -152,7 +153,7 @@ public sealed partial class SampleSettingsTests
     private static List<string> SampleKeys() =>
         JsonDocument.Parse(File.ReadAllText(SamplePath())).RootElement.GetProperty("Values").EnumerateObject().Select(p => p.Name).ToList();
 
-    private static string SamplePath() => Path.Combine(FunctionAppBuildTests.RepositoryRoot(), "local.settings.sample.json");
+    private static string SamplePath() => Path.Combine(Repository.Root, "local.settings.sample.json");
 
     [GeneratedRegex(@"\b(?:configuration|settings|section)\s*\[\s*""(?<key>[^""]+)""\s*\]")]
     private static partial Regex IndexerRead();

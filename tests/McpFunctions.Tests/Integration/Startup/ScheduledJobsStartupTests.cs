@@ -63,7 +63,7 @@ public sealed class ScheduledJobsStartupTests
     public async Task LocalSettingsSample_StartsTheHostInDevelopment()
     {
         // local.settings.sample.json is what `func start` users copy: every value in it must pass startup validation.
-        var path = Path.Combine(FunctionAppBuildTests.RepositoryRoot(), "local.settings.sample.json");
+        var path = Path.Combine(Repository.Root, "local.settings.sample.json");
         var values = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("Values");
         var settings = values.EnumerateObject().ToDictionary(p => p.Name.Replace("__", ":", StringComparison.Ordinal), p => (string?)p.Value.GetString());
         settings["COSMOS:createIfMissing"] = "false"; // no Cosmos here; nothing else in the sample is overridden

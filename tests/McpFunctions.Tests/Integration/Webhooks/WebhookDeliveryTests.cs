@@ -391,7 +391,7 @@ public sealed partial class WebhookDeliveryTests
     /// <summary>Runs the Node verification snippet of docs/webhooks.md (its first <c>js</c> block) on one delivery.</summary>
     private static async Task<string> VerifyWithDocumentedNodeSnippetAsync(string secret, string header, byte[] body)
     {
-        var docs = await File.ReadAllTextAsync(Path.Combine(NodeScript.RepositoryRoot(), "docs", "webhooks.md"));
+        var docs = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "docs", "webhooks.md"));
         var snippet = NodeBlock().Match(docs);
         Assert.True(snippet.Success, "docs/webhooks.md has no ```js block.");
         var script = Path.Combine(Path.GetTempPath(), $"verify-webhook-{Guid.NewGuid():N}.mjs");
