@@ -34,7 +34,8 @@ const exchanges = [];
 const proxy = http.createServer((request, response) => {
   const headers = {};
   for (const [name, value] of Object.entries(request.headers)) {
-    if (!hopByHop.has(name) && name !== "host" && name !== "authorization") headers[name] = value;
+    // Host passes through, as a reverse proxy that preserves it does: the DNS-rebinding scenario compares it with Origin.
+    if (!hopByHop.has(name) && name !== "authorization") headers[name] = value;
   }
   headers.authorization = `Bearer ${token}`;
   const exchange = { method: request.method, protocolVersionHeader: request.headers["mcp-protocol-version"] ?? null, status: null };

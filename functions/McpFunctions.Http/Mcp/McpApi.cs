@@ -57,7 +57,9 @@ public static class McpApi
         var options = settings.Value;
         var logger = loggers.CreateLogger("McpFunctions.Mcp");
 
-        if (http.Request.Headers.Origin is { Count: > 0 } origin && !options.AllowedOrigins.Contains(origin.ToString(), StringComparer.OrdinalIgnoreCase))
+        if (http.Request.Headers.Origin is { Count: > 0 } origin
+            && !options.AllowedOrigins.Contains(origin.ToString(), StringComparer.OrdinalIgnoreCase)
+            && !IsSameLoopbackOrigin(http.Request, origin.ToString()))
         {
             logger.LogWarning("Rejected MCP request from origin {Origin}", origin.ToString());
             // Before authentication: a page on a foreign origin must not learn even whether its token would pass.
@@ -143,6 +145,15 @@ public static class McpApi
 
         return new McpReply(json, "application/json", status);
     }
+
+    /// <summary>A page served from this very loopback address (a developer's tool on <c>http://localhost:7071</c>): same
+    /// origin, so not a DNS-rebinding attack, whose Host is the attacker's name. Nothing else is admitted without
+    /// <c>Mcp__AllowedOrigins</c>.</summary>
+    private static bool IsSameLoopbackOrigin(HttpRequest request, string origin) =>
+        Uri.TryCreate(origin, UriKind.Absolute, out var url)
+        && url.IsLoopback
+        && string.Equals(url.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase)
+        && string.Equals(url.Scheme, request.Scheme, StringComparison.OrdinalIgnoreCase);
 
     private static bool AcceptsOnlyEventStream(HttpRequest request)
     {

@@ -18,6 +18,7 @@ public sealed class McpConformanceTests(LocalHostFixture fixture)
     [InlineData("server-initialize")]
     [InlineData("ping")]
     [InlineData("tools-list")]
+    [InlineData("dns-rebinding-protection")]
     public async Task ConformanceScenario_ConnectedUser_Passes(string scenario)
     {
         var token = await ConnectedUserToken();
