@@ -5,7 +5,7 @@ using McpFunctions.Tests.Fixtures;
 namespace McpFunctions.Tests.Integration.Mcp;
 
 /// <summary>
-/// The official conformance runner (<c>@modelcontextprotocol/conformance</c> 0.1.10) against the LocalHost.
+/// The official conformance runner (<c>@modelcontextprotocol/conformance</c> 0.1.13, the newest that runs on Node 20) against the LocalHost.
 /// The runner cannot send a header, so <c>tools/localstack/mcp-conformance.mjs</c> puts a loopback proxy
 /// in front of <c>/api/mcp</c> that adds the caller's bearer token.
 /// </summary>
