@@ -30,6 +30,7 @@ public static class McpApi
             .AcceptsJson<JsonElement>()
             .Produces<JsonElement>(StatusCodes.Status200OK, "application/json", "text/event-stream")
             .Produces<JsonElement>(StatusCodes.Status400BadRequest)
+            .Produces<JsonElement>(StatusCodes.Status404NotFound)
             .Produces<JsonElement>(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblems(StatusCodes.Status403Forbidden);
         // Described one method each: an operation id names one operation.
@@ -46,7 +47,8 @@ public static class McpApi
     }
 
     /// <summary>200 with the JSON-RPC response (JSON, or one SSE event); 202 for a notification; JSON-RPC errors with 400 or 413
-    /// for a message we cannot read; problem details for a refused origin (403) or token (401).</summary>
+    /// for a message we cannot read or a request its revision refuses, 404 for a method 2026-07-28 does not have here;
+    /// problem details for a refused origin (403) or token (401).</summary>
     public static async Task<Results<McpReply, Accepted, ApiProblemResult>> Post(
         HttpContext http,
         [FromServices] IOptions<McpOptions> settings,
